@@ -1,0 +1,3 @@
+from peerwork.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""HR admin: program setup, topics, peers, training authoring, reports, audit."""

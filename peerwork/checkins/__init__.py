@@ -1,0 +1,1 @@
+"""Check-ins, crisis plans, skill cards and resources."""

@@ -1,0 +1,188 @@
+"""The `peerwork` command: run everything, run a worker, create an admin, demo data."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import func, select
+
+from peerwork import clock
+from peerwork.config import ensure_dev_secrets
+
+
+def _create_app():
+    from peerwork import create_app
+
+    instance = os.environ.get("PEERWORK_INSTANCE")
+    if os.environ.get("PEERWORK_ENV", "development") != "production":
+        ensure_dev_secrets(instance or _default_instance_path())
+    return create_app(instance_path=instance)
+
+
+def _default_instance_path() -> str:
+    # Flask's default for a package: <project root>/instance
+    from pathlib import Path
+
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+def main() -> None:
+    """peerwork: a workplace peer-support program over anonymous SMS."""
+
+
+def register(app) -> None:
+    """Commands are attached to the group above; `flask --app wsgi` sees them too."""
+    for command in (run_all, worker, scheduler, create_admin, demo, db_group):
+        if command.name not in app.cli.commands:
+            app.cli.add_command(command)
+
+
+@click.group("db")
+def db_group() -> None:
+    """Database migrations (Alembic)."""
+
+
+@db_group.command("upgrade")
+@click.option("--revision", default="head")
+@with_appcontext
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION (default: head)."""
+    from peerwork import migrate
+
+    migrate.upgrade(current_app.config["DATABASE_URL"], revision)
+    click.echo("Database is up to date.")
+
+
+@db_group.command("downgrade")
+@click.option("--revision", default="-1")
+@with_appcontext
+def db_downgrade(revision: str) -> None:
+    """Revert migrations down to REVISION (default: one step)."""
+    from peerwork import migrate
+
+    migrate.downgrade(current_app.config["DATABASE_URL"], revision)
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--no-scheduler", is_flag=True, help="Do not run RQ's scheduler for delayed jobs.")
+@with_appcontext
+def worker(burst: bool, no_scheduler: bool) -> None:
+    """Run an RQ worker on every peerwork queue."""
+    from peerwork.worker import run_worker
+
+    run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the periodic upkeep scheduler (outbox sweep, expiry, check-ins, purge)."""
+    from peerwork.worker import run_scheduler
+
+    run_scheduler(current_app._get_current_object())
+
+
+@click.command("create-admin")
+@click.option("--email", required=True)
+@click.option("--name", required=True)
+@click.option("--organization", "organization_name", required=True, help="Organization name.")
+@click.option("--password", envvar="PEERWORK_ADMIN_PASSWORD", default=None, help="Or set PEERWORK_ADMIN_PASSWORD; asked for if absent.")
+@with_appcontext
+def create_admin(email: str, name: str, organization_name: str, password: str | None) -> None:
+    """Create an organization admin account."""
+    from peerwork import accounts
+    from peerwork.auth.passwords import WeakPassword
+    from peerwork.extensions import db
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+    try:
+        user = accounts.create_admin(db.session, email=email, name=name, organization_name=organization_name, password=password, now=clock.now())
+    except (WeakPassword, accounts.AccountError) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"Admin {user.email} created for {organization_name}.")
+
+
+@click.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load the demo organization, program, peers and logins."""
+    from peerwork import demo as demo_data
+    from peerwork.extensions import db
+
+    summary = demo_data.load(db.session, now=clock.now())
+    db.session.commit()
+    click.echo(demo_data.describe(summary))
+
+
+def _has_data() -> bool:
+    from peerwork.extensions import db
+    from peerwork.models import Organization
+
+    return bool(db.session.scalar(select(func.count(Organization.id))))
+
+
+@click.command("run")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-demo", is_flag=True, help="Do not load demo data on first start.")
+@with_appcontext
+def run_all(host: str, port: int, no_demo: bool) -> None:
+    """Run everything: web, worker, scheduler (and the embedded Redis and SQLite)."""
+    from peerwork import migrate
+    from peerwork.extensions import db, get_redis, redis_url
+
+    app = current_app._get_current_object()
+    if app.config["ENV"] == "production":
+        raise click.ClickException("`peerwork run` is for development; in production run gunicorn and `peerwork worker`.")
+    get_redis(app).ping()  # starts the embedded Redis unless REDIS_URL is set
+    env = dict(os.environ, REDIS_URL=redis_url(app), PEERWORK_INSTANCE=app.instance_path)
+    migrate.upgrade(app.config["DATABASE_URL"])
+    if not no_demo and not _has_data():
+        from peerwork import demo as demo_data
+
+        summary = demo_data.load(db.session, now=clock.now())
+        db.session.commit()
+        click.echo(demo_data.describe(summary))
+    db.session.remove()
+    children = [
+        subprocess.Popen([sys.executable, "-m", "peerwork", "worker"], env=env),  # noqa: S603
+        subprocess.Popen([sys.executable, "-m", "peerwork", "scheduler"], env=env),  # noqa: S603
+    ]
+
+    def stop_children(*_args) -> None:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 10
+        for child in children:
+            try:
+                child.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    base = f"http://{host}:{port}"
+    click.echo(f"\npeerwork is running at {base}  (web + worker + scheduler; Ctrl-C stops all)")
+    if app.config["DEV_PHONE_ENABLED"]:
+        click.echo(f"Text the program as an employee at {base}/dev/phone/")
+    try:
+        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    finally:
+        stop_children()
+        server = app.extensions["peerwork"].get("embedded_redis")
+        if server is not None:
+            server.stop()
+

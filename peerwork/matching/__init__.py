@@ -1,0 +1,1 @@
+"""Matching: eligibility and ranking (pure) and the offer lifecycle (database)."""

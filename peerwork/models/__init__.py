@@ -1,0 +1,36 @@
+"""Typed SQLAlchemy models, one module per area; import them from here."""
+
+from peerwork.models.care import CheckIn, CrisisPlan, Resource, SkillCard
+from peerwork.models.org import CHECKIN_CHOICES, WEEKDAYS, Organization, Program, Topic
+from peerwork.models.people import Invite, Membership, PeerProfile, User, peer_topics
+from peerwork.models.safety import Alert, AuditEvent, EscalationContact
+from peerwork.models.texting import Conversation, Message, Offer, SupportRequest, Texter
+from peerwork.models.training import TrainingAttempt, TrainingModule, TrainingQuestion
+
+__all__ = [
+    "CHECKIN_CHOICES",
+    "WEEKDAYS",
+    "Alert",
+    "AuditEvent",
+    "CheckIn",
+    "Conversation",
+    "CrisisPlan",
+    "EscalationContact",
+    "Invite",
+    "Membership",
+    "Message",
+    "Offer",
+    "Organization",
+    "PeerProfile",
+    "Program",
+    "Resource",
+    "SkillCard",
+    "SupportRequest",
+    "Texter",
+    "Topic",
+    "TrainingAttempt",
+    "TrainingModule",
+    "TrainingQuestion",
+    "User",
+    "peer_topics",
+]

@@ -1,0 +1,139 @@
+"""Every state machine in one place: the legal transitions, and nothing else.
+
+Each machine lists, for each state, the states it may move to. `advance()`
+refuses any other move, so an illegal transition is a bug caught at once,
+not a row quietly left in a state no code expects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class IllegalTransition(ValueError):
+    """A state change that its machine does not allow."""
+
+
+@dataclass(frozen=True)
+class StateMachine:
+    name: str
+    transitions: dict[str, frozenset[str]]
+
+    @property
+    def states(self) -> tuple[str, ...]:
+        return tuple(self.transitions)
+
+    def can(self, current: str, new: str) -> bool:
+        return new in self.transitions.get(current, frozenset())
+
+    def check(self, current: str, new: str) -> None:
+        if not self.can(current, new):
+            raise IllegalTransition(f"{self.name}: {current} -> {new} is not allowed")
+
+    def advance(self, obj, new: str, attr: str = "state") -> None:
+        """Move `obj.<attr>` to `new`, or raise IllegalTransition."""
+        self.check(getattr(obj, attr), new)
+        setattr(obj, attr, new)
+
+    def sources(self, new: str) -> tuple[str, ...]:
+        """The states from which `new` may be reached (for conditional UPDATEs)."""
+        return tuple(s for s, targets in self.transitions.items() if new in targets)
+
+
+def _machine(name: str, table: dict[str, set[str] | tuple[str, ...]]) -> StateMachine:
+    return StateMachine(name, {k: frozenset(v) for k, v in table.items()})
+
+
+PROGRAM = _machine(
+    "program",
+    {
+        "draft": {"live", "closed"},
+        "live": {"paused", "closed"},
+        "paused": {"live", "closed"},
+        "closed": set(),
+    },
+)
+
+# What the texter's next message means.
+DIALOG = _machine(
+    "texter dialog",
+    {
+        "new": {"choosing_topic", "opted_out"},
+        "choosing_topic": {"choosing_topic", "waiting", "idle", "opted_out"},
+        "waiting": {"connected", "idle", "choosing_topic", "opted_out"},
+        "connected": {"idle", "choosing_topic", "opted_out"},
+        "idle": {"choosing_topic", "waiting", "opted_out"},
+        "opted_out": {"idle"},
+    },
+)
+
+SUPPORT_REQUEST = _machine(
+    "support request",
+    {
+        # offering: waves of offers are out; waiting: nobody eligible, queued.
+        "offering": {"waiting", "matched", "cancelled", "held"},
+        "waiting": {"offering", "matched", "cancelled", "held"},
+        # held: received outside hours/while paused, kept for opening time.
+        "held": {"offering", "waiting", "cancelled"},
+        "matched": {"closed"},
+        "cancelled": set(),
+        "closed": set(),
+    },
+)
+
+OFFER = _machine(
+    "offer",
+    {
+        "open": {"accepted", "declined", "expired", "withdrawn"},
+        "accepted": set(),
+        "declined": set(),
+        "expired": set(),
+        "withdrawn": set(),
+    },
+)
+
+CONVERSATION = _machine(
+    "conversation",
+    {
+        "active": {"ended"},
+        "ended": set(),
+    },
+)
+
+# Outbound delivery. Inbound messages are created as "received" and stay there.
+DELIVERY = _machine(
+    "message delivery",
+    {
+        "received": set(),
+        "queued": {"sending", "cancelled", "failed"},
+        "sending": {"sent", "failed", "queued", "undelivered", "delivered"},
+        "sent": {"delivered", "undelivered", "failed"},
+        "delivered": set(),
+        "undelivered": set(),
+        "failed": set(),
+        "cancelled": set(),
+    },
+)
+
+CHECKIN = _machine(
+    "check-in",
+    {
+        "scheduled": {"sent", "skipped", "expired", "cancelled"},
+        "sent": {"answered", "expired"},
+        "answered": set(),
+        "skipped": set(),
+        "expired": set(),
+        "cancelled": set(),
+    },
+)
+
+ALERT = _machine(
+    "alert",
+    {
+        "open": {"acknowledged", "escalated"},
+        "escalated": {"acknowledged"},
+        "acknowledged": set(),
+    },
+)
+
+ROLES = ("admin", "supervisor", "peer")

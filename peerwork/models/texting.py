@@ -1,0 +1,195 @@
+"""Texters, support requests, offers, conversations and messages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from peerwork.db import Base
+from peerwork.models import states
+from peerwork.models._types import UTCDateTime, one_of, utcnow
+
+RECURRING_CHECKINS = ("off", "weekly")
+
+
+class Texter(Base):
+    """An employee who texted a program. Known to people only by pseudonym."""
+
+    __tablename__ = "texters"
+    __table_args__ = (
+        UniqueConstraint("program_id", "phone_hash"),
+        UniqueConstraint("program_id", "pseudonym"),
+        one_of("dialog_state", states.DIALOG.states, "dialog_state_valid"),
+        one_of("recurring_checkin", RECURRING_CHECKINS, "recurring_checkin_valid"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    # Fernet ciphertext of the E.164 number; decrypted only by the SMS sender.
+    phone_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    # HMAC-SHA256 of the E.164 number under the data key: lookup without clear text.
+    phone_hash: Mapped[str] = mapped_column(String(64))
+    pseudonym: Mapped[str] = mapped_column(String(40))
+    dialog_state: Mapped[str] = mapped_column(String(20), default="new")
+    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recurring_checkin: Mapped[str] = mapped_column(String(10), default="off")
+    last_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SupportRequest(Base):
+    __tablename__ = "support_requests"
+    __table_args__ = (
+        one_of("state", states.SUPPORT_REQUEST.states, "state_valid"),
+        CheckConstraint("wave >= 0", name="wave_nonnegative"),
+        # A texter has at most one request that is still looking for a peer.
+        Index(
+            "uq_support_requests_open_per_texter",
+            "texter_id",
+            unique=True,
+            sqlite_where=text("state IN ('offering', 'waiting', 'held')"),
+            postgresql_where=text("state IN ('offering', 'waiting', 'held')"),
+        ),
+        Index("ix_support_requests_program_state", "program_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default="offering")
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Continuity: offer this peer first if eligible.
+    preferred_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    wave: Mapped[int] = mapped_column(Integer, default=0)
+    source: Mapped[str] = mapped_column(String(16), default="texter")  # texter, checkin, handback
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    wait_alerted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    offers: Mapped[list[Offer]] = relationship(back_populates="request", order_by="Offer.id")
+
+
+class Offer(Base):
+    __tablename__ = "offers"
+    __table_args__ = (
+        UniqueConstraint("request_id", "peer_profile_id"),
+        one_of("state", states.OFFER.states, "state_valid"),
+        Index("ix_offers_peer_state", "peer_profile_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id", ondelete="CASCADE"), index=True)
+    peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"))
+    wave: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[SupportRequest] = relationship(back_populates="offers")
+
+
+class Conversation(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        one_of("state", states.CONVERSATION.states, "state_valid"),
+        one_of("checkin_choice", ("none", "1d", "3d", "1w"), "checkin_choice_valid"),
+        # One live conversation per texter: relaying has exactly one place to go.
+        Index(
+            "uq_conversations_active_per_texter",
+            "texter_id",
+            unique=True,
+            sqlite_where=text("state = 'active'"),
+            postgresql_where=text("state = 'active'"),
+        ),
+        Index("ix_conversations_peer_state", "peer_profile_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    # One conversation per request, whoever wins the race to accept it.
+    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id", ondelete="CASCADE"), unique=True)
+    texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
+    peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"))
+    topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
+    state: Mapped[str] = mapped_column(String(16), default="active")
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_by: Mapped[str | None] = mapped_column(String(16))  # texter, peer, optout, handback, system
+    outcome: Mapped[str | None] = mapped_column(String(40))  # wrap-up: how it went
+    checkin_choice: Mapped[str] = mapped_column(String(4), default="none")
+    flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    peer_last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_texter_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_peer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    request: Mapped[SupportRequest] = relationship()
+
+
+MESSAGE_AUTHORS = ("texter", "peer", "system")
+MESSAGE_DIRECTIONS = ("inbound", "outbound")
+# Who an outbound message is for: the texter, a peer's own phone, an escalation contact.
+RECIPIENTS = ("texter", "peer", "contact")
+
+
+class Message(Base):
+    __tablename__ = "messages"
+    __table_args__ = (
+        one_of("direction", MESSAGE_DIRECTIONS, "direction_valid"),
+        one_of("author", MESSAGE_AUTHORS, "author_valid"),
+        one_of("status", states.DELIVERY.states, "status_valid"),
+        CheckConstraint(
+            "(direction = 'inbound' AND recipient IS NULL) OR "
+            "(direction = 'outbound' AND recipient IS NOT NULL)",
+            name="recipient_matches_direction",
+        ),
+        CheckConstraint(
+            "recipient IS NULL OR recipient IN ('texter', 'peer', 'contact')", name="recipient_valid"
+        ),
+        Index("ix_messages_status_queued_at", "status", "queued_at"),
+        Index("ix_messages_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    direction: Mapped[str] = mapped_column(String(8))
+    author: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(24), default="relay")  # relay, system, crisis, checkin, alert...
+    recipient: Mapped[str | None] = mapped_column(String(8))
+    texter_id: Mapped[int | None] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
+    peer_profile_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contacts.id", ondelete="SET NULL"))
+    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    body: Mapped[str | None] = mapped_column(Text)  # erased by the retention purge
+    body_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    segments: Mapped[int] = mapped_column(Integer, default=1)
+    is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Inbound: Twilio's MessageSid (unique: retries are processed once).
+    # Outbound: the SID Twilio gave the message when it accepted it.
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(12))
+    error_code: Mapped[int | None] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # inbound: dialog handled
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,0 +1,1 @@
+"""Volunteer workspace: training, profile, availability, offers, conversations."""

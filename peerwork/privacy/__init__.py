@@ -1,0 +1,1 @@
+"""Personal data protection: encryption, keyed hashes, pseudonyms, retention."""

@@ -1,0 +1,1 @@
+"""SMS: webhooks, texter dialog, keywords, transports, segments, outbox."""

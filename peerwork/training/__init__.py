@@ -1,0 +1,1 @@
+"""Curriculum content and quiz grading."""
