@@ -93,7 +93,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(404)
     def not_found(_e):
-        return render_error(404, "Page not found", "There is nothing here. Check the address or go back.")
+        return render_error(
+            404, "Page not found", "There is nothing here. Check the address or go back."
+        )
 
     @app.errorhandler(405)
     def not_allowed(_e):
@@ -109,7 +111,9 @@ def register_errorhandlers(app: Flask) -> None:
 
     @app.errorhandler(500)
     def server_error(_e):
-        return render_error(500, "Something went wrong", "We have been told. Please try again shortly.")
+        return render_error(
+            500, "Something went wrong", "We have been told. Please try again shortly."
+        )
 
 
 CSP = (
@@ -125,9 +129,13 @@ def register_security_headers(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        response.headers.setdefault(
+            "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
+        )
         if app.config["ENV"] == "production":
-            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
         if request.endpoint and not request.endpoint.endswith("static"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response

@@ -62,12 +62,24 @@ def create_user(
     session.add(user)
     session.flush()
     for role in roles:
-        session.add(Membership(user_id=user.id, organization_id=organization.id, role=role, created_at=now))
+        session.add(
+            Membership(user_id=user.id, organization_id=organization.id, role=role, created_at=now)
+        )
     session.flush()
     return user
 
 
-def create_admin(session: Session, *, email: str, name: str, organization_name: str, password: str, now: datetime) -> User:
+def create_admin(
+    session: Session, *, email: str, name: str, organization_name: str, password: str, now: datetime
+) -> User:
     """Create an admin (and the organization if it is new)."""
     org = get_or_create_organization(session, organization_name, now)
-    return create_user(session, organization=org, email=email, name=name, password=password, roles=("admin",), now=now)
+    return create_user(
+        session,
+        organization=org,
+        email=email,
+        name=name,
+        password=password,
+        roles=("admin",),
+        now=now,
+    )

@@ -96,7 +96,12 @@ def scheduler() -> None:
 @click.option("--email", required=True)
 @click.option("--name", required=True)
 @click.option("--organization", "organization_name", required=True, help="Organization name.")
-@click.option("--password", envvar="PEERWORK_ADMIN_PASSWORD", default=None, help="Or set PEERWORK_ADMIN_PASSWORD; asked for if absent.")
+@click.option(
+    "--password",
+    envvar="PEERWORK_ADMIN_PASSWORD",
+    default=None,
+    help="Or set PEERWORK_ADMIN_PASSWORD; asked for if absent.",
+)
 @with_appcontext
 def create_admin(email: str, name: str, organization_name: str, password: str | None) -> None:
     """Create an organization admin account."""
@@ -107,7 +112,14 @@ def create_admin(email: str, name: str, organization_name: str, password: str | 
     if password is None:
         password = getpass.getpass("Password: ")
     try:
-        user = accounts.create_admin(db.session, email=email, name=name, organization_name=organization_name, password=password, now=clock.now())
+        user = accounts.create_admin(
+            db.session,
+            email=email,
+            name=name,
+            organization_name=organization_name,
+            password=password,
+            now=clock.now(),
+        )
     except (WeakPassword, accounts.AccountError) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from exc
@@ -146,7 +158,9 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
 
     app = current_app._get_current_object()
     if app.config["ENV"] == "production":
-        raise click.ClickException("`peerwork run` is for development; in production run gunicorn and `peerwork worker`.")
+        raise click.ClickException(
+            "`peerwork run` is for development; in production run gunicorn and `peerwork worker`."
+        )
     get_redis(app).ping()  # starts the embedded Redis unless REDIS_URL is set
     env = dict(os.environ, REDIS_URL=redis_url(app), PEERWORK_INSTANCE=app.instance_path)
     migrate.upgrade(app.config["DATABASE_URL"])
@@ -185,4 +199,3 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
         server = app.extensions["peerwork"].get("embedded_redis")
         if server is not None:
             server.stop()
-

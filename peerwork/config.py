@@ -71,7 +71,9 @@ def validate_data_key(value: str, name: str = "PEERWORK_DATA_KEY") -> bytes:
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{name} must be 32 bytes encoded as URL-safe base64") from exc
     if len(raw) != 32:
-        raise ConfigError(f"{name} must be 32 bytes encoded as URL-safe base64 (got {len(raw)} bytes)")
+        raise ConfigError(
+            f"{name} must be 32 bytes encoded as URL-safe base64 (got {len(raw)} bytes)"
+        )
     return raw
 
 
@@ -122,9 +124,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     }
     config.update(overrides)
     if config["DEV_PHONE_ENABLED"] is None:
-        config["DEV_PHONE_ENABLED"] = config["ENV"] != "production" and not config[
-            "TWILIO_ACCOUNT_SID"
-        ]
+        config["DEV_PHONE_ENABLED"] = (
+            config["ENV"] != "production" and not config["TWILIO_ACCOUNT_SID"]
+        )
     if config["ENV"] == "production":
         check_production(config)
     return config
@@ -147,13 +149,17 @@ def check_production(config: dict) -> None:
         except ConfigError as exc:
             problems.append(str(exc))
     if not os.environ.get("DATABASE_URL") or config["DATABASE_URL"].startswith("sqlite"):
-        problems.append("DATABASE_URL must point at PostgreSQL in production (not the embedded SQLite)")
+        problems.append(
+            "DATABASE_URL must point at PostgreSQL in production (not the embedded SQLite)"
+        )
     if not config.get("REDIS_URL"):
         problems.append("REDIS_URL is required in production (not the embedded Redis)")
     if not (config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN")):
         problems.append("TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN are required in production")
     if not config.get("PUBLIC_BASE_URL"):
-        problems.append("PUBLIC_BASE_URL is required in production (Twilio signatures are checked against it)")
+        problems.append(
+            "PUBLIC_BASE_URL is required in production (Twilio signatures are checked against it)"
+        )
     elif not config["PUBLIC_BASE_URL"].startswith("https://"):
         problems.append("PUBLIC_BASE_URL must start with https:// in production")
     if problems:

@@ -42,7 +42,9 @@ def redis_binary() -> str:
 def socket_path_for(instance_path: str | os.PathLike[str]) -> Path:
     path = Path(instance_path) / "redis.sock"
     if len(str(path)) > _MAX_SOCKET_PATH:
-        path = Path(tempfile.gettempdir()) / f"peerwork-{abs(hash(str(instance_path))) % 10**8}.sock"
+        path = (
+            Path(tempfile.gettempdir()) / f"peerwork-{abs(hash(str(instance_path))) % 10**8}.sock"
+        )
     return path
 
 
@@ -92,7 +94,9 @@ class EmbeddedRedis:
             "--logfile", str(self.instance_path / "redis.log"),
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
-            args, preexec_fn=_die_with_parent, stdin=subprocess.DEVNULL  # noqa: PLW1509
+            args,
+            preexec_fn=_die_with_parent,
+            stdin=subprocess.DEVNULL,  # noqa: PLW1509
         )
         atexit.register(self.stop)
         deadline = time.monotonic() + timeout

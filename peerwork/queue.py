@@ -62,7 +62,13 @@ class Dispatcher:
         """
         func = f"peerwork.{job}"
         q = self.queue(queue)
-        options = {"job_id": job_id, "retry": retry, "job_timeout": timeout, "result_ttl": 600, "failure_ttl": 7 * 86400}
+        options = {
+            "job_id": job_id,
+            "retry": retry,
+            "job_timeout": timeout,
+            "result_ttl": 600,
+            "failure_ttl": 7 * 86400,
+        }
         try:
             if job_id is not None and self._already_pending(job_id):
                 return None
@@ -84,7 +90,12 @@ class Dispatcher:
             status = Job.fetch(job_id, connection=self.connection).get_status(refresh=False)
         except NoSuchJobError:
             return False
-        return status in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED, JobStatus.STARTED}
+        return status in {
+            JobStatus.QUEUED,
+            JobStatus.SCHEDULED,
+            JobStatus.DEFERRED,
+            JobStatus.STARTED,
+        }
 
 
 class RecordingDispatcher:

@@ -36,7 +36,9 @@ TEST_SECRET = "test-secret-key-" + "x" * 32
 
 
 def pytest_configure(config):
-    config.addinivalue_line("markers", "committed: commit for real (worker processes); tables emptied after")
+    config.addinivalue_line(
+        "markers", "committed: commit for real (worker processes); tables emptied after"
+    )
 
 
 # -- backends ------------------------------------------------------------------
@@ -159,7 +161,9 @@ class Client(FlaskClient):
             if raw is None:
                 raw = uuid.uuid4().hex
                 sess["csrf_token"] = raw
-        serializer = URLSafeTimedSerializer(self.application.config["SECRET_KEY"], salt="wtf-csrf-token")
+        serializer = URLSafeTimedSerializer(
+            self.application.config["SECRET_KEY"], salt="wtf-csrf-token"
+        )
         return serializer.dumps(raw)
 
     def post_form(self, url: str, data: dict | None = None, **kwargs):
@@ -230,7 +234,9 @@ class JobRunner:
                 self.release_scheduled(until)
             if not any(q.count for q in self.dispatcher.all_queues()):
                 break
-            worker = SimpleWorker(self.dispatcher.all_queues(), connection=self.dispatcher.connection)
+            worker = SimpleWorker(
+                self.dispatcher.all_queues(), connection=self.dispatcher.connection
+            )
             worker.work(burst=True)
             done += 1
         return done
@@ -242,7 +248,11 @@ class JobRunner:
         for q in self.dispatcher.all_queues():
             for job_id in FailedJobRegistry(queue=q).get_job_ids():
                 job = q.fetch_job(job_id)
-                out.append(f"{job.func_name}: {(job.latest_result().exc_string or '')[-800:]}" if job else job_id)
+                out.append(
+                    f"{job.func_name}: {(job.latest_result().exc_string or '')[-800:]}"
+                    if job
+                    else job_id
+                )
         return out
 
 

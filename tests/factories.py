@@ -54,7 +54,9 @@ class Factory:
 
     def org(self, name: str | None = None) -> Organization:
         n = self._n()
-        org = Organization(name=name or f"Org {n}", slug=f"org-{n}-{uuid.uuid4().hex[:6]}", created_at=self.now)
+        org = Organization(
+            name=name or f"Org {n}", slug=f"org-{n}-{uuid.uuid4().hex[:6]}", created_at=self.now
+        )
         self.session.add(org)
         self.session.flush()
         return org
@@ -87,16 +89,26 @@ class Factory:
             self.topic(program, name, menu_number=i)
         return program
 
-    def topic(self, program: Program, name: str, *, menu_number: int | None = None, keywords=()) -> Topic:
+    def topic(
+        self, program: Program, name: str, *, menu_number: int | None = None, keywords=()
+    ) -> Topic:
         if menu_number is None:
             menu_number = len(program.topics) + 1
-        topic = Topic(program_id=program.id, name=name, menu_number=menu_number, position=menu_number, keywords=list(keywords))
+        topic = Topic(
+            program_id=program.id,
+            name=name,
+            menu_number=menu_number,
+            position=menu_number,
+            keywords=list(keywords),
+        )
         self.session.add(topic)
         self.session.flush()
         self.session.refresh(program)
         return topic
 
-    def user(self, org: Organization, *roles: str, name: str | None = None, email: str | None = None) -> User:
+    def user(
+        self, org: Organization, *roles: str, name: str | None = None, email: str | None = None
+    ) -> User:
         n = self._n()
         user = User(
             organization_id=org.id,
@@ -109,7 +121,9 @@ class Factory:
         self.session.add(user)
         self.session.flush()
         for role in roles:
-            self.session.add(Membership(user_id=user.id, organization_id=org.id, role=role, created_at=self.now))
+            self.session.add(
+                Membership(user_id=user.id, organization_id=org.id, role=role, created_at=self.now)
+            )
         self.session.flush()
         self.session.refresh(user)
         return user
@@ -147,7 +161,9 @@ class Factory:
             onboarded_at=self.now,
             created_at=self.now,
         )
-        profile.topics = list(topics if topics is not None else ([] if any_topic else list(program.topics)))
+        profile.topics = list(
+            topics if topics is not None else ([] if any_topic else list(program.topics))
+        )
         self.session.add(profile)
         self.session.flush()
         if certified:
@@ -156,7 +172,9 @@ class Factory:
 
     def certify(self, profile: PeerProfile) -> None:
         modules = self.session.scalars(
-            select(TrainingModule).where(TrainingModule.program_id == profile.program_id, TrainingModule.required.is_(True))
+            select(TrainingModule).where(
+                TrainingModule.program_id == profile.program_id, TrainingModule.required.is_(True)
+            )
         ).all()
         for module in modules:
             self.session.add(
@@ -172,7 +190,14 @@ class Factory:
             )
         self.session.flush()
 
-    def texter(self, program: Program, phone: str | None = None, *, pseudonym: str | None = None, state: str = "idle") -> Texter:
+    def texter(
+        self,
+        program: Program,
+        phone: str | None = None,
+        *,
+        pseudonym: str | None = None,
+        state: str = "idle",
+    ) -> Texter:
         n = self._n()
         phone = phone or f"+1716555{n % 10000:04d}"
         vault = self.vault()

@@ -47,7 +47,18 @@ def test_inbound_message_sid_is_unique(make, session, now):
     program = make.program()
     texter = make.texter(program)
     for _ in range(2):
-        session.add(Message(program_id=program.id, direction="inbound", author="texter", texter_id=texter.id, body="hi", twilio_sid="SM1", status="received", created_at=now))
+        session.add(
+            Message(
+                program_id=program.id,
+                direction="inbound",
+                author="texter",
+                texter_id=texter.id,
+                body="hi",
+                twilio_sid="SM1",
+                status="received",
+                created_at=now,
+            )
+        )
     with pytest.raises(IntegrityError):
         session.flush()
 
@@ -55,13 +66,32 @@ def test_inbound_message_sid_is_unique(make, session, now):
 def test_one_conversation_per_request(make, session, now):
     program = make.program()
     texter = make.texter(program)
-    request = SupportRequest(program_id=program.id, texter_id=texter.id, state="matched", created_at=now)
+    request = SupportRequest(
+        program_id=program.id, texter_id=texter.id, state="matched", created_at=now
+    )
     session.add(request)
     session.flush()
     a, b = make.peer(program), make.peer(program)
-    session.add(Conversation(program_id=program.id, request_id=request.id, texter_id=texter.id, peer_profile_id=a.id, started_at=now))
+    session.add(
+        Conversation(
+            program_id=program.id,
+            request_id=request.id,
+            texter_id=texter.id,
+            peer_profile_id=a.id,
+            started_at=now,
+        )
+    )
     session.flush()
-    session.add(Conversation(program_id=program.id, request_id=request.id, texter_id=texter.id, peer_profile_id=b.id, started_at=now, state="ended"))
+    session.add(
+        Conversation(
+            program_id=program.id,
+            request_id=request.id,
+            texter_id=texter.id,
+            peer_profile_id=b.id,
+            started_at=now,
+            state="ended",
+        )
+    )
     with pytest.raises(IntegrityError):
         session.flush()
 

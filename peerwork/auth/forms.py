@@ -19,11 +19,16 @@ class AcceptInviteForm(FlaskForm):
         "Your name (seen by your program's staff, never by texters)",
         validators=[DataRequired(), Length(min=1, max=120)],
     )
-    password = PasswordField("Choose a password", validators=[DataRequired(), Length(max=MAX_LENGTH)])
+    password = PasswordField(
+        "Choose a password", validators=[DataRequired(), Length(max=MAX_LENGTH)]
+    )
     confirm = PasswordField(
-        "Type it again", validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")]
+        "Type it again",
+        validators=[DataRequired(), EqualTo("password", message="The two passwords differ.")],
     )
 
 
 class EmailOnlyForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)])
+    email = EmailField(
+        "Email", validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)]
+    )

@@ -86,7 +86,9 @@ def load(session: Session, *, secret_key: str, token: str, now: datetime) -> Inv
         payload = _serializer(secret_key).loads(token)
         invite_id, nonce = int(payload["i"]), str(payload["n"])
     except (BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise InviteError("This invite link is not valid. Ask your program admin for a new one.") from exc
+        raise InviteError(
+            "This invite link is not valid. Ask your program admin for a new one."
+        ) from exc
     invite = session.get(Invite, invite_id)
     if invite is None or not secrets.compare_digest(invite.nonce_hash, _nonce_hash(nonce)):
         raise InviteError("This invite link is not valid. Ask your program admin for a new one.")
@@ -133,8 +135,17 @@ def accept(
     try:
         session.flush()
     except IntegrityError as exc:
-        raise InviteError("An account with this email address already exists. Sign in instead.") from exc
-    session.add(Membership(user_id=user.id, organization_id=invite.organization_id, role=invite.role, created_at=now))
+        raise InviteError(
+            "An account with this email address already exists. Sign in instead."
+        ) from exc
+    session.add(
+        Membership(
+            user_id=user.id,
+            organization_id=invite.organization_id,
+            role=invite.role,
+            created_at=now,
+        )
+    )
     if invite.role == "peer" and invite.program_id is not None:
         program = session.get(Program, invite.program_id)
         session.add(

@@ -27,7 +27,9 @@ class WeakPassword(ValueError):
 def _blocklist() -> frozenset[str]:
     text = resources.files("peerwork.data").joinpath("common-passwords.txt").read_text()
     return frozenset(
-        line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#")
+        line.strip().lower()
+        for line in text.splitlines()
+        if line.strip() and not line.startswith("#")
     )
 
 
@@ -40,16 +42,24 @@ def check_strength(password: str, *, email: str = "", name: str = "") -> None:
     if _BLOCKLIST is None:
         _BLOCKLIST = _blocklist()
     if len(password) < MIN_LENGTH:
-        raise WeakPassword(f"Use at least {MIN_LENGTH} characters. A few unrelated words work well.")
+        raise WeakPassword(
+            f"Use at least {MIN_LENGTH} characters. A few unrelated words work well."
+        )
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"Use at most {MAX_LENGTH} characters.")
     lowered = password.lower()
     if lowered in _BLOCKLIST or lowered.rstrip("0123456789!") in _BLOCKLIST:
-        raise WeakPassword("That password is one of the most common ones. Choose something less guessable.")
+        raise WeakPassword(
+            "That password is one of the most common ones. Choose something less guessable."
+        )
     if len(set(lowered)) < 4:
-        raise WeakPassword("That password repeats too few characters. Choose something less guessable.")
+        raise WeakPassword(
+            "That password repeats too few characters. Choose something less guessable."
+        )
     local = email.split("@")[0].lower()
-    if (local and len(local) >= 4 and local in lowered) or (name and name.lower().replace(" ", "") == lowered):
+    if (local and len(local) >= 4 and local in lowered) or (
+        name and name.lower().replace(" ", "") == lowered
+    ):
         raise WeakPassword("Do not use your name or email address in your password.")
 
 

@@ -16,7 +16,9 @@ log = logging.getLogger(__name__)
 
 
 class LoginLimiter:
-    def __init__(self, connection: redis.Redis, limit: int, window_seconds: int, prefix: str = "peerwork") -> None:
+    def __init__(
+        self, connection: redis.Redis, limit: int, window_seconds: int, prefix: str = "peerwork"
+    ) -> None:
         self.connection = connection
         self.limit = limit
         self.window = window_seconds

@@ -27,7 +27,10 @@ bp = Blueprint("auth", __name__)
 def _limiter() -> LoginLimiter:
     cfg = current_app.config
     return LoginLimiter(
-        get_redis(), cfg["LOGIN_ATTEMPTS_PER_WINDOW"], cfg["LOGIN_WINDOW_SECONDS"], cfg["RQ_QUEUE_PREFIX"]
+        get_redis(),
+        cfg["LOGIN_ATTEMPTS_PER_WINDOW"],
+        cfg["LOGIN_WINDOW_SECONDS"],
+        cfg["RQ_QUEUE_PREFIX"],
     )
 
 
@@ -47,18 +50,34 @@ def login():
         address = request.remote_addr or "unknown"
         limiter = _limiter()
         if limiter.blocked(address, email):
-            return render_template("auth/login.html", form=form, error="Too many attempts. Please wait 15 minutes and try again."), 429
+            return render_template(
+                "auth/login.html",
+                form=form,
+                error="Too many attempts. Please wait 15 minutes and try again.",
+            ), 429
         user = db.session.scalar(select(User).where(User.email == email))
         ok = verify_password(user.password_hash if user else DUMMY_HASH, form.password.data)
         if not ok or user is None or not user.active:
             limiter.failed(address, email)
-            return render_template("auth/login.html", form=form, error="That email and password do not match an active account."), 401
+            return render_template(
+                "auth/login.html",
+                form=form,
+                error="That email and password do not match an active account.",
+            ), 401
         limiter.succeeded(email)
         now = clock.now()
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(form.password.data)
         user.last_login_at = now
-        audit.record(db.session, organization_id=user.organization_id, action="auth.login", now=now, actor=user, object_type="user", object_id=user.id)
+        audit.record(
+            db.session,
+            organization_id=user.organization_id,
+            action="auth.login",
+            now=now,
+            actor=user,
+            object_type="user",
+            object_id=user.id,
+        )
         db.session.commit()
         login_user(user)
         return redirect(_safe_next(request.args.get("next")) or url_for("main.dashboard"))
@@ -84,12 +103,21 @@ def accept_invite(token: str):
     try:
         invite = invites.load(db.session, secret_key=secret, token=token, now=now)
     except invites.InviteError as exc:
-        return render_template("auth/invite_invalid.html", message=str(exc)), 410 if "expired" in str(exc) or "used" in str(exc) else 404
+        return render_template(
+            "auth/invite_invalid.html", message=str(exc)
+        ), 410 if "expired" in str(exc) or "used" in str(exc) else 404
     form = AcceptInviteForm()
     error = None
     if form.validate_on_submit():
         try:
-            user = invites.accept(db.session, secret_key=secret, token=token, name=form.name.data, password=form.password.data, now=now)
+            user = invites.accept(
+                db.session,
+                secret_key=secret,
+                token=token,
+                name=form.name.data,
+                password=form.password.data,
+                now=now,
+            )
         except WeakPassword as exc:
             form.password.errors = [*form.password.errors, str(exc)]
             db.session.rollback()
@@ -97,7 +125,16 @@ def accept_invite(token: str):
             db.session.rollback()
             return render_template("auth/invite_invalid.html", message=str(exc)), 410
         else:
-            audit.record(db.session, organization_id=user.organization_id, action="invite.accepted", now=now, actor=user, object_type="invite", object_id=invite.id, details={"role": invite.role})
+            audit.record(
+                db.session,
+                organization_id=user.organization_id,
+                action="invite.accepted",
+                now=now,
+                actor=user,
+                object_type="invite",
+                object_id=invite.id,
+                details={"role": invite.role},
+            )
             db.session.commit()
             if current_user.is_authenticated:
                 logout_user()

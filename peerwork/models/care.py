@@ -22,10 +22,16 @@ class CheckIn(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
-    peer_profile_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    peer_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="SET NULL")
+    )
     kind: Mapped[str] = mapped_column(String(12), default="followup")
     state: Mapped[str] = mapped_column(String(12), default="scheduled")
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -43,10 +49,18 @@ class CrisisPlan(Base):
     __tablename__ = "crisis_plans"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
-    texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), unique=True)
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
-    peer_profile_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    texter_id: Mapped[int] = mapped_column(
+        ForeignKey("texters.id", ondelete="CASCADE"), unique=True
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
+    peer_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="SET NULL")
+    )
     content_encrypted: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -56,7 +70,9 @@ class SkillCard(Base):
     __tablename__ = "skill_cards"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)  # fits in two SMS segments
     position: Mapped[int] = mapped_column(Integer, default=0)
@@ -69,7 +85,9 @@ class Resource(Base):
     __tablename__ = "resources"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(120))
     description: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str | None] = mapped_column(String(40))  # an organization's public number

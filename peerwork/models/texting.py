@@ -37,7 +37,9 @@ class Texter(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     # Fernet ciphertext of the E.164 number; decrypted only by the SMS sender.
     phone_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     # HMAC-SHA256 of the E.164 number under the data key: lookup without clear text.
@@ -46,7 +48,9 @@ class Texter(Base):
     dialog_state: Mapped[str] = mapped_column(String(20), default="new")
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recurring_checkin: Mapped[str] = mapped_column(String(10), default="off")
-    last_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    last_peer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -68,13 +72,17 @@ class SupportRequest(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(16), default="offering")
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     # Continuity: offer this peer first if eligible.
-    preferred_peer_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
+    preferred_peer_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="SET NULL")
+    )
     wave: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(16), default="texter")  # texter, checkin, handback
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -95,7 +103,9 @@ class Offer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id", ondelete="CASCADE"), index=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="CASCADE"), index=True
+    )
     peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"))
     wave: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default="open")
@@ -123,9 +133,13 @@ class Conversation(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     # One conversation per request, whoever wins the race to accept it.
-    request_id: Mapped[int] = mapped_column(ForeignKey("support_requests.id", ondelete="CASCADE"), unique=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("support_requests.id", ondelete="CASCADE"), unique=True
+    )
     texter_id: Mapped[int] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
     peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"))
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
@@ -133,7 +147,9 @@ class Conversation(Base):
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    ended_by: Mapped[str | None] = mapped_column(String(16))  # texter, peer, optout, handback, system
+    ended_by: Mapped[str | None] = mapped_column(
+        String(16)
+    )  # texter, peer, optout, handback, system
     outcome: Mapped[str | None] = mapped_column(String(40))  # wrap-up: how it went
     checkin_choice: Mapped[str] = mapped_column(String(4), default="none")
     flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -162,22 +178,35 @@ class Message(Base):
             name="recipient_matches_direction",
         ),
         CheckConstraint(
-            "recipient IS NULL OR recipient IN ('texter', 'peer', 'contact')", name="recipient_valid"
+            "recipient IS NULL OR recipient IN ('texter', 'peer', 'contact')",
+            name="recipient_valid",
         ),
         Index("ix_messages_status_queued_at", "status", "queued_at"),
         Index("ix_messages_conversation_id_id", "conversation_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     direction: Mapped[str] = mapped_column(String(8))
     author: Mapped[str] = mapped_column(String(8))
-    kind: Mapped[str] = mapped_column(String(24), default="relay")  # relay, system, crisis, checkin, alert...
+    kind: Mapped[str] = mapped_column(
+        String(24), default="relay"
+    )  # relay, system, crisis, checkin, alert...
     recipient: Mapped[str | None] = mapped_column(String(8))
-    texter_id: Mapped[int | None] = mapped_column(ForeignKey("texters.id", ondelete="CASCADE"), index=True)
-    peer_profile_id: Mapped[int | None] = mapped_column(ForeignKey("peer_profiles.id", ondelete="SET NULL"))
-    contact_id: Mapped[int | None] = mapped_column(ForeignKey("escalation_contacts.id", ondelete="SET NULL"))
-    conversation_id: Mapped[int | None] = mapped_column(ForeignKey("conversations.id", ondelete="SET NULL"))
+    texter_id: Mapped[int | None] = mapped_column(
+        ForeignKey("texters.id", ondelete="CASCADE"), index=True
+    )
+    peer_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="SET NULL")
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("escalation_contacts.id", ondelete="SET NULL")
+    )
+    conversation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversations.id", ondelete="SET NULL")
+    )
     body: Mapped[str | None] = mapped_column(Text)  # erased by the retention purge
     body_purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     segments: Mapped[int] = mapped_column(Integer, default=1)

@@ -29,7 +29,9 @@ class TrainingModule(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id", ondelete="CASCADE"), index=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
     slug: Mapped[str] = mapped_column(String(80))
     title: Mapped[str] = mapped_column(String(200))
     lesson_md: Mapped[str] = mapped_column(Text)
@@ -55,7 +57,9 @@ class TrainingQuestion(Base):
     __table_args__ = (CheckConstraint("correct_index >= 0", name="correct_index_nonnegative"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("training_modules.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     prompt: Mapped[str] = mapped_column(Text)
     choices: Mapped[list[str]] = mapped_column(JSON)
@@ -70,8 +74,12 @@ class TrainingAttempt(Base):
     __table_args__ = (CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("training_modules.id", ondelete="CASCADE"), index=True)
-    peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(
+        ForeignKey("training_modules.id", ondelete="CASCADE"), index=True
+    )
+    peer_profile_id: Mapped[int] = mapped_column(
+        ForeignKey("peer_profiles.id", ondelete="CASCADE"), index=True
+    )
     module_version: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
