@@ -1,0 +1,101 @@
+"""The outbox: every outbound SMS is a `queued` row before any job exists.
+
+`queue_sms()` adds the row and remembers its id on the session; once the
+session commits, the ids are handed to RQ (`sms.jobs.send_message`). If the
+enqueue fails (Redis down) or the job is lost (worker killed), the row stays
+`queued` and the periodic outbox sweep enqueues it again. The sender job is
+idempotent on the row, so an id enqueued twice is still sent once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from peerwork.models import Message, Program
+from peerwork.queue import MESSAGES, URGENT
+from peerwork.sms import segments
+
+_PENDING_KEY = "peerwork.outbox.pending"
+_DISPATCHER_KEY = "peerwork.outbox.dispatcher"
+
+
+def queue_sms(
+    session: Session,
+    *,
+    program: Program,
+    body: str,
+    now: datetime,
+    dispatcher,
+    recipient: str = "texter",
+    texter_id: int | None = None,
+    peer_profile_id: int | None = None,
+    contact_id: int | None = None,
+    conversation_id: int | None = None,
+    author: str = "system",
+    kind: str = "system",
+    is_crisis: bool = False,
+) -> Message:
+    """Record an outbound SMS as `queued`; it is enqueued when the session commits.
+
+    `recipient` is who receives it: "texter" (texter_id), "peer" (the peer's
+    own phone; peer_profile_id) or "contact" (an escalation contact; contact_id).
+    For a peer's reply relayed to a texter, pass author="peer", kind="relay",
+    texter_id and peer_profile_id (the author).
+    """
+    if recipient == "texter" and texter_id is None:
+        raise ValueError("a message to a texter needs texter_id")
+    if recipient == "peer" and peer_profile_id is None:
+        raise ValueError("a message to a peer needs peer_profile_id")
+    if recipient == "contact" and contact_id is None:
+        raise ValueError("a message to a contact needs contact_id")
+    message = Message(
+        program_id=program.id,
+        direction="outbound",
+        author=author,
+        kind=kind,
+        recipient=recipient,
+        texter_id=texter_id,
+        peer_profile_id=peer_profile_id,
+        contact_id=contact_id,
+        conversation_id=conversation_id,
+        body=body,
+        segments=segments.segments(body),
+        is_crisis=is_crisis,
+        status="queued",
+        created_at=now,
+        queued_at=now,
+    )
+    session.add(message)
+    session.flush()
+    pending = session.info.setdefault(_PENDING_KEY, [])
+    pending.append((message.id, URGENT if is_crisis else MESSAGES))
+    session.info[_DISPATCHER_KEY] = dispatcher
+    return message
+
+
+def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES):
+    """Hand one queued message to RQ (idempotent: one waiting job per message)."""
+    return dispatcher.enqueue(
+        "sms.jobs.send_message", message_id, queue=queue, job_id=f"send-message-{message_id}"
+    )
+
+
+@event.listens_for(Session, "after_commit")
+def _dispatch_after_commit(session: Session) -> None:
+    pending = session.info.pop(_PENDING_KEY, None)
+    dispatcher = session.info.pop(_DISPATCHER_KEY, None)
+    if not pending or dispatcher is None:
+        return
+    for message_id, queue in pending:
+        enqueue_send(dispatcher, message_id, queue)
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_after_rollback(session: Session) -> None:
+    # Rolled-back rows were never written: there is nothing to send.
+    if not session.in_transaction():
+        session.info.pop(_PENDING_KEY, None)
+        session.info.pop(_DISPATCHER_KEY, None)
