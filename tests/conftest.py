@@ -88,8 +88,6 @@ def app(database_url, redis_url, tmp_path_factory):
             "PUBLIC_BASE_URL": "https://peerwork.test",
             "DEV_PHONE_ENABLED": True,
             "TWILIO_AUTH_TOKEN": "test-auth-token",
-            "SERVER_NAME": "peerwork.test",
-            "PREFERRED_URL_SCHEME": "https",
         },
         instance_path=str(tmp_path_factory.mktemp("instance")),
     )
