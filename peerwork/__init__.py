@@ -57,11 +57,13 @@ def register_blueprints(app: Flask) -> None:
     from peerwork.main import bp as main_bp
     from peerwork.peers.routes import bp as peers_bp
     from peerwork.sms.routes import bp as sms_bp
+    from peerwork.training.routes import bp as training_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(peers_bp, url_prefix="/peer")
+    app.register_blueprint(training_bp, url_prefix="/admin/training")
     app.register_blueprint(sms_bp, url_prefix="/sms")
     if app.config["DEV_PHONE_ENABLED"]:
         from peerwork.sms.devphone import bp as devphone_bp
