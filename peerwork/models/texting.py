@@ -130,6 +130,8 @@ class Conversation(Base):
             postgresql_where=text("state = 'active'"),
         ),
         Index("ix_conversations_peer_state", "peer_profile_id", "state"),
+        # Fairness in matching counts each peer's conversations of the last week.
+        Index("ix_conversations_peer_started", "peer_profile_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -71,7 +72,11 @@ class TrainingQuestion(Base):
 
 class TrainingAttempt(Base):
     __tablename__ = "training_attempts"
-    __table_args__ = (CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),)
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 0 AND 100", name="score_range"),
+        # Matching checks certification per peer and module on every decision.
+        Index("ix_training_attempts_peer_module", "peer_profile_id", "module_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     module_id: Mapped[int] = mapped_column(

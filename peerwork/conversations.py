@@ -1,0 +1,286 @@
+"""The conversation core: relaying, ending, flagging and reading conversations.
+
+A conversation exists from the moment a peer accepts a request
+(`matching.offers.accept_offer`) until the texter texts DONE, the peer ends
+it with a wrap-up, the texter opts out, or the peer steps away. Every
+function flushes and leaves the commit to its caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from peerwork.models import (
+    CHECKIN_CHOICES,
+    Alert,
+    Conversation,
+    Message,
+    PeerProfile,
+    Program,
+    SupportRequest,
+    Texter,
+    states,
+)
+from peerwork.sms import texts
+from peerwork.sms.outbox import queue_sms
+
+MAX_REPLY_CHARS = 1600
+ENDED_BY = ("texter", "peer", "optout", "handback", "system")
+
+# Called after a conversation ends, as hook(session, conversation, now, dispatcher):
+# the check-ins work appends its scheduler here.
+AFTER_END_HOOKS: list[Callable] = []
+
+
+class ConversationError(Exception):
+    """A refused action on a conversation; the message is safe to show the peer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def _own_conversation(session: Session, conversation_id: int, peer_profile_id: int):
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.peer_profile_id != peer_profile_id:
+        raise ConversationError("This conversation is not one of yours.")
+    return conversation
+
+
+def record_texter_message(
+    session: Session, *, conversation_id: int, message_id: int, now: datetime, dispatcher
+) -> None:
+    """Attach an inbound texter message to its conversation and alert the peer if they opted in."""
+    conversation = session.get(Conversation, conversation_id)
+    message = session.get(Message, message_id)
+    if conversation is None or message is None:
+        return
+    if message.conversation_id == conversation.id:
+        return  # already recorded (a retried job)
+    # One alert per unread stretch: a peer who has not opened the thread since
+    # the last texter message already has an alert waiting on their phone.
+    already_unread = conversation.last_texter_message_at is not None and (
+        conversation.peer_last_read_at is None
+        or conversation.peer_last_read_at < conversation.last_texter_message_at
+    )
+    message.conversation_id = conversation.id
+    conversation.last_texter_message_at = now
+    peer = session.get(PeerProfile, conversation.peer_profile_id)
+    if (
+        conversation.state == "active"
+        and not already_unread
+        and peer is not None
+        and peer.sms_alerts
+        and peer.alert_phone_encrypted
+    ):
+        program = session.get(Program, conversation.program_id)
+        queue_sms(
+            session,
+            program=program,
+            body=texts.for_program("peer_message_alert", program),
+            now=now,
+            dispatcher=dispatcher,
+            recipient="peer",
+            peer_profile_id=peer.id,
+            conversation_id=conversation.id,
+            kind="alert",
+        )
+    session.flush()
+
+
+def peer_reply(
+    session: Session,
+    *,
+    conversation_id: int,
+    peer_profile_id: int,
+    body: str,
+    now: datetime,
+    dispatcher,
+) -> Message:
+    """Queue the peer's reply to their texter (only their own, active conversation)."""
+    conversation = _own_conversation(session, conversation_id, peer_profile_id)
+    if conversation.state != "active":
+        raise ConversationError("This conversation has ended; the texter can no longer be reached.")
+    body = (body or "").strip()
+    if not body:
+        raise ConversationError("Write a message before sending.")
+    if len(body) > MAX_REPLY_CHARS:
+        raise ConversationError(
+            f"That message is too long ({len(body)} characters; the limit is {MAX_REPLY_CHARS})."
+        )
+    texter = session.get(Texter, conversation.texter_id)
+    if texter.opted_out_at is not None or texter.dialog_state == "opted_out":
+        raise ConversationError("The texter has stopped messages from this number.")
+    program = session.get(Program, conversation.program_id)
+    message = queue_sms(
+        session,
+        program=program,
+        body=body,
+        now=now,
+        dispatcher=dispatcher,
+        recipient="texter",
+        texter_id=conversation.texter_id,
+        peer_profile_id=peer_profile_id,
+        conversation_id=conversation.id,
+        author="peer",
+        kind="relay",
+        is_crisis=conversation.is_crisis,
+    )
+    conversation.last_peer_message_at = now
+    conversation.peer_last_read_at = now
+    session.flush()
+    return message
+
+
+def end_conversation(
+    session: Session,
+    *,
+    conversation_id: int,
+    ended_by: str,
+    now: datetime,
+    dispatcher,
+    outcome: str | None = None,
+    checkin_choice: str | None = None,
+    topic_id: int | None = None,
+    notify_texter: bool = True,
+) -> Conversation | None:
+    """End a conversation once: free the peer, close the request, tell the texter, wake the queue."""
+    if ended_by not in ENDED_BY:
+        raise ValueError(f"unknown ended_by: {ended_by}")
+    if checkin_choice is not None and checkin_choice not in CHECKIN_CHOICES:
+        raise ConversationError("Choose when to check in: none, 1 day, 3 days or 1 week.")
+    ended = session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation_id,
+            Conversation.state.in_(states.CONVERSATION.sources("ended")),
+        )
+        .values(state="ended", ended_at=now, ended_by=ended_by)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    conversation = session.get(Conversation, conversation_id, populate_existing=True)
+    if not ended:
+        return conversation
+    program = session.get(Program, conversation.program_id)
+    conversation.outcome = (outcome or None) and outcome[:40]
+    conversation.checkin_choice = checkin_choice or program.checkin_default
+    if topic_id is not None:
+        conversation.topic_id = topic_id
+    # Request first, then the peer row: the same lock order as accepting.
+    session.execute(
+        update(SupportRequest)
+        .where(
+            SupportRequest.id == conversation.request_id,
+            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("closed")),
+        )
+        .values(state="closed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(PeerProfile)
+        .where(
+            PeerProfile.id == conversation.peer_profile_id,
+            PeerProfile.active_conversations > 0,
+        )
+        .values(active_conversations=PeerProfile.active_conversations - 1)
+        .execution_options(synchronize_session=False)
+    )
+    texter = session.get(Texter, conversation.texter_id, populate_existing=True)
+    opted_out = ended_by == "optout" or texter.dialog_state == "opted_out"
+    if not opted_out and texter.dialog_state == "connected":
+        states.DIALOG.advance(texter, "idle", attr="dialog_state")
+    if notify_texter and not opted_out and ended_by != "handback":
+        if ended_by == "peer":
+            peer = session.get(PeerProfile, conversation.peer_profile_id)
+            body = texts.for_program("ended_by_peer", program, alias=peer.alias)
+        else:
+            body = texts.for_program("ended_by_texter", program)
+        queue_sms(
+            session,
+            program=program,
+            body=body,
+            now=now,
+            dispatcher=dispatcher,
+            texter_id=texter.id,
+            conversation_id=conversation.id,
+        )
+    session.flush()
+    for hook in AFTER_END_HOOKS:
+        hook(session, conversation, now, dispatcher)
+    from peerwork.matching import offers
+
+    offers.wake_waiting(session, program_id=conversation.program_id, now=now, dispatcher=dispatcher)
+    session.flush()
+    return conversation
+
+
+def flag_for_supervisor(
+    session: Session,
+    *,
+    conversation_id: int,
+    peer_profile_id: int,
+    reason: str,
+    now: datetime,
+    dispatcher,
+) -> Alert:
+    """The peer asks a supervisor to look at their conversation (their own note, no content)."""
+    conversation = _own_conversation(session, conversation_id, peer_profile_id)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ConversationError("Say in a few words why you need a supervisor.")
+    peer = session.get(PeerProfile, peer_profile_id)
+    alert = Alert(
+        program_id=conversation.program_id,
+        kind="flag",
+        state="open",
+        reason=reason[:300],
+        conversation_id=conversation.id,
+        texter_id=conversation.texter_id,
+        raised_by_id=peer.user_id,
+        created_at=now,
+    )
+    session.add(alert)
+    conversation.flagged_at = conversation.flagged_at or now
+    session.flush()
+    return alert
+
+
+def mark_read(
+    session: Session, *, conversation_id: int, peer_profile_id: int, now: datetime
+) -> None:
+    """The peer has seen everything in their conversation up to now."""
+    conversation = _own_conversation(session, conversation_id, peer_profile_id)
+    conversation.peer_last_read_at = now
+    session.flush()
+
+
+def unread_count(session: Session, *, conversation_id: int, peer_profile_id: int) -> int:
+    """Texter messages in the peer's conversation that they have not seen yet."""
+    conversation = _own_conversation(session, conversation_id, peer_profile_id)
+    query = select(func.count(Message.id)).where(
+        Message.conversation_id == conversation.id, Message.direction == "inbound"
+    )
+    if conversation.peer_last_read_at is not None:
+        query = query.where(Message.created_at > conversation.peer_last_read_at)
+    return session.scalar(query) or 0
+
+
+def unread_counts(session: Session, *, peer_profile_id: int) -> dict[int, int]:
+    """Unread texter messages per active conversation of the peer (one query)."""
+    rows = session.execute(
+        select(Conversation.id, func.count(Message.id))
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(
+            Conversation.peer_profile_id == peer_profile_id,
+            Conversation.state == "active",
+            Message.direction == "inbound",
+            (Conversation.peer_last_read_at.is_(None))
+            | (Message.created_at > Conversation.peer_last_read_at),
+        )
+        .group_by(Conversation.id)
+    ).all()
+    return {conversation_id: count for conversation_id, count in rows}

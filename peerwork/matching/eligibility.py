@@ -1,0 +1,327 @@
+"""Who may be offered a request: the eligibility rule, in one place.
+
+A peer is eligible for a support request when all of these hold:
+
+- the account is active and the peer has an alias to be introduced by;
+- the peer is certified (`certified_clause`): every required, non-retired
+  training module of the program passed at its current version, or at the
+  previous version while that version's grace period lasts;
+- the "available now" switch is on and now (program timezone) falls inside
+  the peer's weekly availability;
+- the peer is under capacity (`active_conversations < capacity`);
+- the peer lists the request's topic, takes any topic, or the request has
+  no topic;
+- the peer has no offer for this request yet, in any state (nobody is
+  asked twice, and a decline is final);
+- the program is live.
+
+Everything but the weekly hours is one SQL query that also returns the
+ranking inputs, ordered the way `ranking.rank` orders them, a page at a
+time; the weekly hours (JSON) are checked in Python on that bounded page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy.orm import Session
+
+from peerwork.matching.ranking import WEEK, Candidate, rank
+from peerwork.models import (
+    WEEKDAYS,
+    Conversation,
+    Offer,
+    PeerProfile,
+    Program,
+    SupportRequest,
+    TrainingAttempt,
+    TrainingModule,
+    User,
+    peer_topics,
+)
+
+# Rows fetched per eligibility query; the weekly-hours check runs on a page.
+PAGE_SIZE = 200
+
+
+# -- certification -------------------------------------------------------------
+
+
+def _attempt_counts(module, now: datetime):
+    """SQL: a passed attempt by the outer peer that counts for `module` at `now`."""
+    return (
+        exists()
+        .where(
+            TrainingAttempt.module_id == module.id,
+            TrainingAttempt.peer_profile_id == PeerProfile.id,
+            TrainingAttempt.passed.is_(True),
+            or_(
+                TrainingAttempt.module_version == module.version,
+                and_(
+                    TrainingAttempt.module_version == module.version - 1,
+                    module.previous_version_valid_until.is_not(None),
+                    module.previous_version_valid_until > now,
+                ),
+            ),
+        )
+        .correlate(PeerProfile)
+    )
+
+
+def certified_clause(now: datetime):
+    """SQL condition on `PeerProfile`: certified at the program's current training."""
+    module = TrainingModule.__table__.alias("required_module")
+    return ~(
+        exists()
+        .where(
+            module.c.program_id == PeerProfile.program_id,
+            module.c.required.is_(True),
+            module.c.retired_at.is_(None),
+            ~_attempt_counts(module.c, now),
+        )
+        .correlate(PeerProfile)
+    )
+
+
+def is_certified(session: Session, peer_profile_id: int, now: datetime) -> bool:
+    """True when the peer has passed every required module that counts at `now`."""
+    found = session.scalar(
+        select(PeerProfile.id).where(PeerProfile.id == peer_profile_id, certified_clause(now))
+    )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class ModuleStatus:
+    """One training module as it stands for one peer."""
+
+    module_id: int
+    slug: str
+    title: str
+    required: bool
+    version: int
+    passed_version: int | None  # the newest version this peer passed
+    status: str  # "passed", "grace" (previous version still counts), "needed"
+    grace_until: datetime | None
+
+    @property
+    def counts(self) -> bool:
+        return self.status in ("passed", "grace")
+
+
+def training_status(session: Session, peer_profile_id: int, now: datetime) -> list[ModuleStatus]:
+    """Each non-retired module of the peer's program: passed now, in grace, or needed."""
+    peer = session.get(PeerProfile, peer_profile_id)
+    if peer is None:
+        return []
+    modules = session.scalars(
+        select(TrainingModule)
+        .where(TrainingModule.program_id == peer.program_id, TrainingModule.retired_at.is_(None))
+        .order_by(TrainingModule.position, TrainingModule.id)
+    ).all()
+    passed = dict(
+        session.execute(
+            select(TrainingAttempt.module_id, func.max(TrainingAttempt.module_version))
+            .where(
+                TrainingAttempt.peer_profile_id == peer_profile_id,
+                TrainingAttempt.passed.is_(True),
+            )
+            .group_by(TrainingAttempt.module_id)
+        ).all()
+    )
+    out = []
+    for module in modules:
+        best = passed.get(module.id)
+        grace_until = module.previous_version_valid_until
+        if best is not None and best >= module.version:
+            status = "passed"
+        elif best == module.version - 1 and grace_until is not None and now < grace_until:
+            status = "grace"
+        else:
+            status = "needed"
+        out.append(
+            ModuleStatus(
+                module_id=module.id,
+                slug=module.slug,
+                title=module.title,
+                required=module.required,
+                version=module.version,
+                passed_version=best,
+                status=status,
+                grace_until=grace_until if status == "grace" else None,
+            )
+        )
+    return out
+
+
+# -- weekly hours ----------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def _minutes(value: str) -> int:
+    hours, minutes = value.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def within_weekly_hours(hours: dict | None, local: datetime) -> bool:
+    """True when the local moment falls inside `{"mon": [["09:00", "17:00"]], ...}`."""
+    if not hours:
+        return False
+    spans = hours.get(WEEKDAYS[local.weekday()])
+    if not spans:
+        return False
+    minute = local.hour * 60 + local.minute
+    return any(_minutes(start) <= minute < _minutes(end) for start, end in spans)
+
+
+# -- the candidate query -------------------------------------------------------------
+
+
+def _week_count(now: datetime):
+    return (
+        select(func.count(Conversation.id))
+        .where(
+            Conversation.peer_profile_id == PeerProfile.id,
+            Conversation.started_at > now - WEEK,
+        )
+        .correlate(PeerProfile)
+        .scalar_subquery()
+    )
+
+
+def eligibility_conditions(request: SupportRequest, now: datetime) -> list:
+    """The SQL side of the rule for one request (everything but weekly hours)."""
+    if request.topic_id is None:
+        topic_ok = true()
+    else:
+        topic_ok = or_(PeerProfile.accepts_any_topic.is_(True), _lists_topic(request.topic_id))
+    conditions = [
+        PeerProfile.program_id == request.program_id,
+        PeerProfile.available.is_(True),
+        PeerProfile.alias.is_not(None),
+        PeerProfile.active_conversations < PeerProfile.capacity,
+        User.active.is_(True),
+        topic_ok,
+        certified_clause(now),
+    ]
+    if request.id is not None:
+        conditions.append(
+            ~exists()
+            .where(Offer.request_id == request.id, Offer.peer_profile_id == PeerProfile.id)
+            .correlate(PeerProfile)
+        )
+    return conditions
+
+
+def _lists_topic(topic_id: int):
+    return (
+        exists()
+        .where(peer_topics.c.peer_profile_id == PeerProfile.id, peer_topics.c.topic_id == topic_id)
+        .correlate(PeerProfile)
+    )
+
+
+def candidate_select(request: SupportRequest, now: datetime):
+    """One SELECT: eligible peers with their ranking inputs, in ranking order."""
+    topic_fit = _lists_topic(request.topic_id) if request.topic_id is not None else literal(True)
+    week = _week_count(now).label("week_count")
+    preferred = (
+        case((PeerProfile.id == request.preferred_peer_id, 0), else_=1)
+        if request.preferred_peer_id is not None
+        else literal(1)
+    )
+    # Mirrors ranking.rank_key, so the first page holds the best candidates.
+    crisis_first = (
+        case((PeerProfile.active_conversations == 0, 0), else_=1)
+        if request.is_crisis
+        else literal(0)
+    )
+    fit_order = case((topic_fit, 0), else_=1) if request.topic_id is not None else literal(0)
+    return (
+        select(
+            PeerProfile.id,
+            PeerProfile.active_conversations,
+            PeerProfile.capacity,
+            PeerProfile.last_matched_at,
+            week,
+            topic_fit.label("topic_fit") if request.topic_id is not None else true(),
+            PeerProfile.availability,
+            and_(
+                PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted.is_not(None)
+            ).label("wants_sms"),
+        )
+        .join(User, User.id == PeerProfile.user_id)
+        .where(*eligibility_conditions(request, now))
+        .order_by(
+            preferred,
+            crisis_first,
+            fit_order,
+            PeerProfile.active_conversations,
+            week,
+            PeerProfile.last_matched_at.asc().nulls_first(),
+            PeerProfile.id,
+        )
+    )
+
+
+def eligible_peers(
+    session: Session,
+    request: SupportRequest,
+    now: datetime,
+    *,
+    want: int | None = None,
+    exclude: Iterable[int] = (),
+    page_size: int = PAGE_SIZE,
+) -> list[Candidate]:
+    """Eligible peers for `request` at `now`, best first (at least `want` when there are)."""
+    program = session.get(Program, request.program_id)
+    if program is None or program.status != "live":
+        return []
+    local = now.astimezone(ZoneInfo(program.timezone or "UTC"))
+    skip = set(exclude)
+    query = candidate_select(request, now)
+    found: list[Candidate] = []
+    offset = 0
+    while True:
+        rows = session.execute(query.limit(page_size).offset(offset)).all()
+        for row in rows:
+            if row[0] in skip or not within_weekly_hours(row[6], local):
+                continue
+            found.append(
+                Candidate(
+                    peer_profile_id=row[0],
+                    active_conversations=row[1],
+                    capacity=row[2],
+                    last_matched_at=row[3],
+                    matches_this_week=row[4] or 0,
+                    topic_fit=bool(row[5]),
+                    wants_sms=bool(row[7]),
+                )
+            )
+        if len(rows) < page_size or (want is not None and len(found) >= want):
+            break
+        offset += page_size
+    return rank(found, preferred_peer_id=request.preferred_peer_id, is_crisis=request.is_crisis)
+
+
+def any_peer_free(session: Session, program_id: int) -> bool:
+    """Cheap pre-check: some active, switched-on peer of the program has room."""
+    return (
+        session.scalar(
+            select(PeerProfile.id)
+            .join(User, User.id == PeerProfile.user_id)
+            .where(
+                PeerProfile.program_id == program_id,
+                PeerProfile.available.is_(True),
+                PeerProfile.active_conversations < PeerProfile.capacity,
+                User.active.is_(True),
+            )
+            .limit(1)
+        )
+        is not None
+    )

@@ -1,0 +1,521 @@
+"""The offer lifecycle: requests, waves of offers, the accept race, the queue.
+
+A request is offered to a wave of the best eligible peers at once; each
+wave expires after the program's offer timeout (a delayed RQ job, with the
+periodic sweep as a backstop) and the next wave goes out; after the last
+wave, or when nobody is eligible, the request waits in the queue (crisis
+first, then oldest) until capacity appears. The first accept wins: it is
+settled by conditional UPDATEs and the unique `conversations.request_id`,
+never by checking first and writing after.
+
+Every function flushes and leaves the commit to its caller.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from peerwork.matching import eligibility, ranking
+from peerwork.models import (
+    Conversation,
+    Offer,
+    PeerProfile,
+    Program,
+    SupportRequest,
+    Texter,
+    Topic,
+    states,
+)
+from peerwork.sms import hours, texts
+from peerwork.sms.outbox import queue_sms
+
+log = logging.getLogger(__name__)
+
+OPEN_REQUEST_STATES = ("offering", "waiting", "held")
+# Requests looked at per wake-up: the rest wait for the next one (seconds away).
+WAKE_BATCH = 200
+
+
+class OfferUnavailable(Exception):
+    """An offer that can no longer be accepted; the message is safe to show the peer."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+TAKEN = "Another peer accepted this request first."
+EXPIRED = "This offer has expired."
+AT_CAPACITY = "You're at your limit of conversations right now. End one to accept another."
+GONE = "This request is no longer waiting for a peer."
+
+
+# -- opening a request -------------------------------------------------------------
+
+
+def open_request(
+    session: Session,
+    *,
+    program_id: int,
+    texter_id: int,
+    topic_id: int | None,
+    now: datetime,
+    dispatcher,
+    is_crisis: bool = False,
+    preferred_peer_id: int | None = None,
+    source: str = "texter",
+) -> SupportRequest:
+    """Open a request (or return the texter's open one) and send its first wave."""
+    existing = _open_request_of(session, texter_id)
+    if existing is not None:
+        if is_crisis and not existing.is_crisis:
+            mark_crisis(session, request_id=existing.id, now=now, dispatcher=dispatcher)
+        return existing
+    program = session.get(Program, program_id)
+    taking = hours.is_open(program, now)
+    request = SupportRequest(
+        program_id=program_id,
+        texter_id=texter_id,
+        topic_id=topic_id,
+        is_crisis=is_crisis,
+        preferred_peer_id=preferred_peer_id,
+        source=source,
+        state="offering" if taking else "held",
+        wave=0,
+        created_at=now,
+    )
+    try:
+        # The partial unique index settles two simultaneous first texts.
+        with session.begin_nested():
+            session.add(request)
+    except IntegrityError:
+        existing = _open_request_of(session, texter_id)
+        if existing is None:
+            raise
+        return existing
+    texter = session.get(Texter, texter_id)
+    if texter.dialog_state != "waiting" and states.DIALOG.can(texter.dialog_state, "waiting"):
+        states.DIALOG.advance(texter, "waiting", attr="dialog_state")
+    if taking:
+        _send_wave(session, request, program, now, dispatcher)
+    session.flush()
+    return request
+
+
+def _open_request_of(session: Session, texter_id: int) -> SupportRequest | None:
+    return session.scalar(
+        select(SupportRequest).where(
+            SupportRequest.texter_id == texter_id, SupportRequest.state.in_(OPEN_REQUEST_STATES)
+        )
+    )
+
+
+def mark_crisis(session: Session, *, request_id: int, now: datetime, dispatcher) -> None:
+    """Flag an open request as crisis: it jumps the queue and a wider wave goes out now."""
+    request = _lock_request(session, request_id)
+    if request is None or request.state not in OPEN_REQUEST_STATES:
+        return
+    request.is_crisis = True
+    if request.waiting_since is None and request.state == "waiting":
+        request.waiting_since = now
+    program = session.get(Program, request.program_id)
+    if request.state in ("offering", "waiting") and program.status == "live":
+        # An extra, wider wave on top of any still open: a crisis does not wait for a timeout.
+        _send_wave(session, request, program, now, dispatcher)
+    session.flush()
+
+
+# -- waves -------------------------------------------------------------------------
+
+
+def _lock_request(session: Session, request_id: int) -> SupportRequest | None:
+    return session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.id == request_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
+def send_next_wave(session: Session, *, request_id: int, now: datetime, dispatcher) -> None:
+    """Send the request's next wave, or put it in the queue after the program's last wave."""
+    request = _lock_request(session, request_id)
+    if request is None or request.state not in ("offering", "waiting"):
+        return
+    program = session.get(Program, request.program_id)
+    if request.wave >= program.max_waves:
+        _to_waiting(request, now)
+    else:
+        _send_wave(session, request, program, now, dispatcher)
+    session.flush()
+
+
+def _to_waiting(request: SupportRequest, now: datetime) -> None:
+    if request.state != "waiting":
+        states.SUPPORT_REQUEST.advance(request, "waiting")
+    if request.waiting_since is None:
+        request.waiting_since = now
+
+
+def _send_wave(
+    session: Session,
+    request: SupportRequest,
+    program: Program,
+    now: datetime,
+    dispatcher,
+    *,
+    budget: dict[int, int] | None = None,
+) -> list[Offer]:
+    """Offer the request to the next wave of peers; no one eligible: it waits."""
+    size = ranking.wave_size(program.wave_size, is_crisis=request.is_crisis)
+    exclude = {peer for peer, left in (budget or {}).items() if left <= 0}
+    candidates = eligibility.eligible_peers(session, request, now, want=size, exclude=exclude)[
+        :size
+    ]
+    if not candidates:
+        # Offers still open (a crisis widening the search) keep the request offering.
+        if request.state == "held" or (
+            request.state == "offering" and not _has_open(session, request.id, now)
+        ):
+            _to_waiting(request, now)
+        return []
+    if request.state != "offering":
+        states.SUPPORT_REQUEST.advance(request, "offering")
+    request.wave += 1
+    expires_at = now + timedelta(seconds=program.offer_timeout_seconds)
+    offers = [
+        Offer(
+            request_id=request.id,
+            peer_profile_id=c.peer_profile_id,
+            wave=request.wave,
+            state="open",
+            created_at=now,
+            expires_at=expires_at,
+        )
+        for c in candidates
+    ]
+    session.add_all(offers)
+    session.flush()
+    if budget is not None:
+        for c in candidates:
+            budget[c.peer_profile_id] = (
+                budget.get(c.peer_profile_id, c.capacity - c.active_conversations) - 1
+            )
+    dispatcher.enqueue(
+        "matching.jobs.expire_wave",
+        request.id,
+        request.wave,
+        at=expires_at,
+        job_id=f"expire-{request.id}-{request.wave}",
+    )
+    _alert_peers(session, program, request, [c for c in candidates if c.wants_sms], now, dispatcher)
+    return offers
+
+
+def _has_open(session: Session, request_id: int, now: datetime) -> bool:
+    return (
+        session.scalar(
+            select(Offer.id)
+            .where(Offer.request_id == request_id, Offer.state == "open", Offer.expires_at > now)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _alert_peers(session, program, request, candidates, now, dispatcher) -> None:
+    if not candidates:
+        return
+    topic = session.get(Topic, request.topic_id) if request.topic_id is not None else None
+    body = texts.for_program(
+        "peer_offer_alert", program, topic=topic.name if topic else "any topic"
+    )
+    for c in candidates:
+        queue_sms(
+            session,
+            program=program,
+            body=body,
+            now=now,
+            dispatcher=dispatcher,
+            recipient="peer",
+            peer_profile_id=c.peer_profile_id,
+            kind="alert",
+        )
+
+
+def expire_wave(session: Session, *, request_id: int, wave: int, now: datetime, dispatcher) -> bool:
+    """Expire a wave's overdue offers; when none is left open, move the request on."""
+    request = _lock_request(session, request_id)
+    if request is None:
+        return False
+    _expire_overdue(session, request_id, now)
+    if request.state != "offering" or request.wave != wave:
+        return False
+    if _has_open(session, request_id, now):
+        return False
+    send_next_wave(session, request_id=request_id, now=now, dispatcher=dispatcher)
+    return True
+
+
+def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
+    result = session.execute(
+        update(Offer)
+        .where(
+            Offer.request_id == request_id,
+            Offer.state.in_(states.OFFER.sources("expired")),
+            Offer.expires_at <= now,
+        )
+        .values(state="expired", responded_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+# -- answers from peers --------------------------------------------------------------
+
+
+def accept_offer(
+    session: Session, *, offer_id: int, peer_profile_id: int, now: datetime, dispatcher
+) -> Conversation:
+    """The peer takes the request: exactly one accept wins; every other offer is withdrawn."""
+    offer = session.get(Offer, offer_id, populate_existing=True)
+    if offer is None or offer.peer_profile_id != peer_profile_id:
+        raise OfferUnavailable(GONE)
+    try:
+        with session.begin_nested():
+            conversation = _accept(session, offer, now)
+    except IntegrityError as exc:
+        # Another accept created the conversation between our checks.
+        raise OfferUnavailable(TAKEN) from exc
+    session.expire_all()
+    conversation = session.get(Conversation, conversation.id)
+    request = session.get(SupportRequest, conversation.request_id)
+    program = session.get(Program, request.program_id)
+    peer = session.get(PeerProfile, peer_profile_id)
+    texter = session.get(Texter, request.texter_id)
+    for step in ("waiting", "connected"):
+        if texter.dialog_state != step and states.DIALOG.can(texter.dialog_state, step):
+            states.DIALOG.advance(texter, step, attr="dialog_state")
+    texter.last_peer_id = peer.id
+    peer.last_matched_at = now
+    queue_sms(
+        session,
+        program=program,
+        body=texts.for_program("connected", program, alias=peer.alias),
+        now=now,
+        dispatcher=dispatcher,
+        texter_id=texter.id,
+        conversation_id=conversation.id,
+    )
+    session.flush()
+    return conversation
+
+
+def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
+    # Lock the request row first, as every writer of a request's offers does:
+    # accepts queue up behind each other instead of deadlocking on offer rows.
+    request = _lock_request(session, offer.request_id)
+    won = session.execute(
+        update(Offer)
+        .where(
+            Offer.id == offer.id,
+            Offer.state.in_(states.OFFER.sources("accepted")),
+            Offer.expires_at > now,
+        )
+        .values(state="accepted", responded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not won:
+        session.refresh(offer)
+        if offer.state == "withdrawn":
+            raise OfferUnavailable(TAKEN)
+        if offer.state == "expired" or (offer.state == "open" and offer.expires_at <= now):
+            raise OfferUnavailable(EXPIRED)
+        raise OfferUnavailable(GONE)
+    matched = session.execute(
+        update(SupportRequest)
+        .where(
+            SupportRequest.id == offer.request_id,
+            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("matched")),
+        )
+        .values(state="matched", matched_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not matched:
+        raise OfferUnavailable(TAKEN)
+    seated = session.execute(
+        update(PeerProfile)
+        .where(
+            PeerProfile.id == offer.peer_profile_id,
+            PeerProfile.active_conversations < PeerProfile.capacity,
+        )
+        .values(active_conversations=PeerProfile.active_conversations + 1)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not seated:
+        raise OfferUnavailable(AT_CAPACITY)
+    conversation = Conversation(
+        program_id=request.program_id,
+        request_id=request.id,
+        texter_id=request.texter_id,
+        peer_profile_id=offer.peer_profile_id,
+        topic_id=request.topic_id,
+        state="active",
+        is_crisis=request.is_crisis,
+        started_at=now,
+    )
+    session.add(conversation)
+    session.flush()
+    _withdraw_open(session, request.id, now)
+    return conversation
+
+
+def _withdraw_open(session: Session, request_id: int, now: datetime) -> int:
+    return session.execute(
+        update(Offer)
+        .where(Offer.request_id == request_id, Offer.state.in_(states.OFFER.sources("withdrawn")))
+        .values(state="withdrawn", responded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def decline_offer(
+    session: Session, *, offer_id: int, peer_profile_id: int, now: datetime, dispatcher
+) -> None:
+    """The peer passes; when the whole wave has answered, the next wave goes at once."""
+    request_id = session.scalar(select(Offer.request_id).where(Offer.id == offer_id))
+    if request_id is None:
+        return
+    request = _lock_request(session, request_id)
+    declined = session.execute(
+        update(Offer)
+        .where(
+            Offer.id == offer_id,
+            Offer.peer_profile_id == peer_profile_id,
+            Offer.state.in_(states.OFFER.sources("declined")),
+        )
+        .values(state="declined", responded_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not declined:
+        return
+    offer = session.get(Offer, offer_id, populate_existing=True)
+    if request.state != "offering" or request.wave != offer.wave:
+        return
+    if _has_open(session, request.id, now):
+        return
+    send_next_wave(session, request_id=request.id, now=now, dispatcher=dispatcher)
+
+
+def cancel_request(session: Session, *, request_id: int, now: datetime, dispatcher) -> bool:
+    """The texter gave up waiting: the request is cancelled and its open offers withdrawn."""
+    _lock_request(session, request_id)
+    cancelled = session.execute(
+        update(SupportRequest)
+        .where(
+            SupportRequest.id == request_id,
+            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("cancelled")),
+        )
+        .values(state="cancelled", closed_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if cancelled:
+        _withdraw_open(session, request_id, now)
+    session.expire_all()
+    return bool(cancelled)
+
+
+# -- the queue -----------------------------------------------------------------------
+
+
+def wake_waiting(session: Session, *, program_id: int, now: datetime, dispatcher) -> int:
+    """Offer queued (and, once open, held) requests to peers who can take them now."""
+    program = session.get(Program, program_id)
+    if program is None or program.status != "live":
+        return 0
+    wanted = ["waiting"]
+    if hours.is_open(program, now):
+        wanted.append("held")
+    queued = session.execute(
+        select(
+            SupportRequest.id,
+            SupportRequest.is_crisis,
+            SupportRequest.waiting_since,
+            SupportRequest.created_at,
+            SupportRequest.state,
+        )
+        .where(SupportRequest.program_id == program_id, SupportRequest.state.in_(wanted))
+        .order_by(
+            SupportRequest.is_crisis.desc(),
+            func.coalesce(SupportRequest.waiting_since, SupportRequest.created_at),
+            SupportRequest.id,
+        )
+        .limit(WAKE_BATCH)
+    ).all()
+    if not queued:
+        return 0
+    if not eligibility.any_peer_free(session, program_id) and not any(
+        row.state == "held" for row in queued
+    ):
+        return 0
+    order = ranking.queue_order(
+        ranking.WaitingRequest(row.id, row.is_crisis, row.waiting_since or row.created_at)
+        for row in queued
+    )
+    # A peer who just switched on gets at most as many offers as they have room for.
+    budget: dict[int, int] = {}
+    offered = 0
+    for item in order:
+        request = _lock_request(session, item.request_id)
+        if request is None or request.state not in wanted:
+            continue
+        if _send_wave(session, request, program, now, dispatcher, budget=budget):
+            offered += 1
+    session.flush()
+    return offered
+
+
+def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatcher):
+    """A peer stepped away: end their conversation and find the texter someone else."""
+    from peerwork import conversations
+
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.state != "active":
+        return None
+    conversations.end_conversation(
+        session,
+        conversation_id=conversation_id,
+        ended_by="handback",
+        now=now,
+        dispatcher=dispatcher,
+        notify_texter=False,
+        checkin_choice="none",
+    )
+    texter = session.get(Texter, conversation.texter_id)
+    if texter.dialog_state == "opted_out":
+        return None
+    program = session.get(Program, conversation.program_id)
+    queue_sms(
+        session,
+        program=program,
+        body=texts.for_program("peer_stepped_away", program),
+        now=now,
+        dispatcher=dispatcher,
+        texter_id=texter.id,
+        conversation_id=conversation.id,
+    )
+    return open_request(
+        session,
+        program_id=conversation.program_id,
+        texter_id=texter.id,
+        topic_id=conversation.topic_id,
+        now=now,
+        dispatcher=dispatcher,
+        is_crisis=conversation.is_crisis,
+        source="handback",
+    )
