@@ -11,12 +11,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from rq import Retry
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from peerwork.models import Message, Program
 from peerwork.queue import MESSAGES, URGENT
 from peerwork.sms import segments
+
+# Temporary send errors: retry with growing pauses; permanent ones are never retried.
+SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 _PENDING_KEY = "peerwork.outbox.pending"
 _DISPATCHER_KEY = "peerwork.outbox.dispatcher"
@@ -79,7 +83,11 @@ def queue_sms(
 def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES):
     """Hand one queued message to RQ (idempotent: one waiting job per message)."""
     return dispatcher.enqueue(
-        "sms.jobs.send_message", message_id, queue=queue, job_id=f"send-message-{message_id}"
+        "sms.jobs.send_message",
+        message_id,
+        queue=queue,
+        job_id=f"send-message-{message_id}",
+        retry=SEND_RETRY,
     )
 
 

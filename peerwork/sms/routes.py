@@ -1,7 +1,98 @@
-"""Twilio webhooks."""
+"""Twilio webhooks: inbound texts and delivery status callbacks.
+
+Both check X-Twilio-Signature against the public URL first (403 otherwise),
+commit what they received, and answer within milliseconds.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+import logging
+
+from flask import Blueprint, Response, abort, current_app, request
+from twilio.twiml.messaging_response import MessagingResponse
+
+from peerwork import clock
+from peerwork.extensions import csrf, db, get_dispatcher, get_vault
+from peerwork.phones import InvalidPhoneNumber, normalize
+from peerwork.sms import inbound, status
+from peerwork.sms.jobs import enqueue_inbound
+from peerwork.sms.security import signature_is_valid
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("sms", __name__)
+
+
+def twiml(replies: list[str] | None = None) -> Response:
+    """A TwiML answer carrying zero or more immediate replies."""
+    answer = MessagingResponse()
+    for body in replies or ():
+        answer.message(body)
+    return Response(str(answer), mimetype="text/xml")
+
+
+def _require_signature() -> None:
+    config = current_app.config
+    if not signature_is_valid(
+        request,
+        auth_token=config.get("TWILIO_AUTH_TOKEN"),
+        public_base_url=config.get("PUBLIC_BASE_URL"),
+    ):
+        log.warning("rejected a webhook with a missing or invalid Twilio signature")
+        abort(403)
+
+
+@bp.post("/inbound")
+@csrf.exempt
+def inbound_sms():
+    """Twilio's incoming-message webhook."""
+    _require_signature()
+    form = request.form
+    message_sid = form.get("MessageSid") or form.get("SmsSid")
+    to, from_ = form.get("To", ""), form.get("From", "")
+    if not message_sid or not to or not from_:
+        log.warning("inbound webhook without MessageSid/To/From; ignored")
+        return twiml(), 400
+    try:
+        from_ = normalize(from_)
+    except InvalidPhoneNumber:
+        # Short codes and alphanumeric senders cannot be texted back; keep them as given.
+        from_ = from_.strip()
+    result = inbound.receive(
+        db.session,
+        to=to,
+        from_=from_,
+        body=form.get("Body", ""),
+        message_sid=message_sid,
+        now=clock.now(),
+        vault=get_vault(),
+        dispatcher=get_dispatcher(),
+    )
+    db.session.commit()
+    if result.needs_processing:
+        enqueue_inbound(get_dispatcher(), result.message_id, crisis=result.is_crisis)
+    return twiml(result.replies)
+
+
+@bp.post("/status")
+@csrf.exempt
+def status_callback():
+    """Twilio's delivery status callback for messages we sent."""
+    _require_signature()
+    form = request.form
+    sid = form.get("MessageSid") or form.get("SmsSid")
+    new_status = form.get("MessageStatus") or form.get("SmsStatus")
+    if not sid or not new_status:
+        return "", 400
+    raw_code = form.get("ErrorCode")
+    error_code = int(raw_code) if raw_code and raw_code.isdigit() else None
+    status.apply_status(
+        db.session,
+        sid=sid,
+        status=new_status,
+        error_code=error_code,
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+    )
+    db.session.commit()
+    return "", 204

@@ -1,0 +1,70 @@
+"""Twilio delivery callbacks: move an outbound message forward, never back."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from peerwork.models import Message, states
+from peerwork.sms.transport import OPTED_OUT
+
+log = logging.getLogger(__name__)
+
+# How far along each Twilio status is; a callback may only move a row forward.
+_RANK = {
+    "accepted": 0,
+    "scheduled": 0,
+    "queued": 0,
+    "sending": 1,
+    "sent": 2,
+    "delivered": 3,
+    "undelivered": 3,
+    "failed": 3,
+    "read": 3,
+}
+# Twilio's statuses that we record; the others (queued, sending...) say nothing new.
+_RECORDED = {"sent", "delivered", "undelivered", "failed"}
+FINAL = frozenset({"delivered", "undelivered", "failed"})
+
+
+def apply_status(
+    session: Session,
+    *,
+    sid: str,
+    status: str,
+    error_code: int | None,
+    now: datetime,
+    dispatcher,
+) -> str:
+    """Record a delivery callback; returns what happened (updated, stale, unknown)."""
+    status = (status or "").lower()
+    if status == "read":
+        status = "delivered"
+    message = session.scalar(
+        select(Message)
+        .where(Message.twilio_sid == sid, Message.direction == "outbound")
+        .with_for_update()
+    )
+    if message is None:
+        log.info("status callback for an unknown message SID")
+        return "unknown"
+    if error_code is not None and message.error_code is None:
+        message.error_code = error_code
+    if status not in _RECORDED or message.status in FINAL or message.status == status:
+        outcome = "stale"
+    elif _RANK.get(status, -1) <= _RANK.get(message.status, -1) or not states.DELIVERY.can(
+        message.status, status
+    ):
+        outcome = "stale"
+    else:
+        states.DELIVERY.advance(message, status, attr="status")
+        message.status_updated_at = now
+        outcome = "updated"
+    if error_code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
+        from peerwork.sms.optout import opt_out
+
+        opt_out(session, texter_id=message.texter_id, now=now, dispatcher=dispatcher)
+    return outcome

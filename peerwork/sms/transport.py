@@ -1,0 +1,149 @@
+"""How an SMS leaves the building: one small interface, two implementations.
+
+`send(*, to, from_, body, status_callback) -> sid` either returns the
+provider's message SID or raises `TemporarySendError` (try again later) or
+`PermanentSendError` (never retry: opted out, invalid number...).
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import threading
+import uuid
+from typing import Protocol
+
+from flask import current_app
+
+# Twilio error codes that no retry will fix.
+OPTED_OUT = 21610
+PERMANENT_CODES = frozenset(
+    {
+        21211,  # invalid 'To' number
+        21214,  # 'To' number cannot be reached
+        21408,  # region not enabled
+        21606,  # 'From' is not a valid SMS-capable number of this account
+        21610,  # recipient replied STOP
+        21612,  # cannot route to this number
+        21614,  # 'To' is not a mobile number
+        21617,  # body too long
+        30003,  # unreachable handset
+        30004,  # message blocked
+        30005,  # unknown destination
+        30006,  # landline or unreachable carrier
+        30007,  # carrier filtering
+    }
+)
+
+
+class SendError(Exception):
+    """An SMS could not be handed to the provider."""
+
+    def __init__(self, reason: str, code: int | None = None) -> None:
+        super().__init__(reason)
+        self.code = code
+
+
+class TemporarySendError(SendError):
+    """Worth retrying: network trouble, rate limits, provider outages."""
+
+
+class PermanentSendError(SendError):
+    """Never worth retrying for this message."""
+
+
+class Transport(Protocol):
+    name: str
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str: ...
+
+
+class TwilioTransport:
+    """Sends through the official `twilio` client (API base URL configurable)."""
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        account_sid: str,
+        auth_token: str,
+        *,
+        api_base_url: str | None = None,
+        timeout: float = 15.0,
+    ) -> None:
+        from twilio.http.http_client import TwilioHttpClient
+        from twilio.rest import Client
+
+        # A bounded timeout keeps the "accepted but not yet marked sent" window short.
+        # The client's own logger prints request URLs and headers at INFO; keep it
+        # at WARNING so nothing about a recipient can reach a log by accident.
+        quiet = logging.getLogger("peerwork.sms.twilio_http")
+        quiet.setLevel(logging.WARNING)
+        self.client = Client(
+            account_sid, auth_token, http_client=TwilioHttpClient(timeout=timeout, logger=quiet)
+        )
+        if api_base_url:
+            # twilio 9.x reads no setting for this; the domain object holds it.
+            self.client.api.base_url = api_base_url.rstrip("/")
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioException, TwilioRestException
+
+        options = {"to": to, "from_": from_, "body": body}
+        if status_callback:
+            options["status_callback"] = status_callback
+        try:
+            message = self.client.messages.create(**options)
+        except TwilioRestException as exc:
+            code = exc.code if isinstance(exc.code, int) else None
+            if code in PERMANENT_CODES:
+                raise PermanentSendError(f"twilio error {code}", code) from None
+            if exc.status == 429 or exc.status >= 500:
+                raise TemporarySendError(f"twilio http {exc.status}", code) from None
+            raise PermanentSendError(f"twilio http {exc.status}", code) from None
+        except (RequestException, TwilioException, OSError) as exc:
+            raise TemporarySendError(type(exc).__name__) from None
+        return message.sid
+
+
+class LocalTransport:
+    """Development: nothing leaves the machine; the outbound row is the outbox.
+
+    The dev phone page shows these rows as the texter's received messages.
+    """
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counter = itertools.count(1)
+        self.sent: list[dict] = []
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
+        sid = f"SMlocal{uuid.uuid4().hex[:26]}"
+        with self._lock:
+            self.sent.append(
+                {"sid": sid, "to": to, "from_": from_, "body": body, "n": next(self._counter)}
+            )
+        return sid
+
+
+def build_transport(config) -> Transport:
+    """The transport the settings ask for: Twilio when an account SID is set, else local."""
+    if config.get("TWILIO_ACCOUNT_SID") and config.get("TWILIO_AUTH_TOKEN"):
+        return TwilioTransport(
+            config["TWILIO_ACCOUNT_SID"],
+            config["TWILIO_AUTH_TOKEN"],
+            api_base_url=config.get("TWILIO_API_BASE_URL"),
+        )
+    return LocalTransport()
+
+
+def get_transport(app=None) -> Transport:
+    """The app's SMS transport (tests replace it with set_service("sms_transport", ...))."""
+    app = app or current_app
+    services = app.extensions["peerwork"]
+    if "sms_transport" not in services:
+        services["sms_transport"] = build_transport(app.config)
+    return services["sms_transport"]
