@@ -152,6 +152,14 @@ def now():
 class Client(FlaskClient):
     """A test client that can submit forms with a valid CSRF token."""
 
+    def open(self, *args, **kwargs):
+        # Requests reuse the test's app context (and its `g`): forget the user
+        # Flask-Login cached there, so each request loads it afresh as in production.
+        from flask import g
+
+        g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
     def csrf_token(self) -> str:
         raw = None
         with self.session_transaction() as sess:

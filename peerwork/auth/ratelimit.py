@@ -39,11 +39,17 @@ class LoginLimiter:
 
     def failed(self, address: str, email: str) -> None:
         try:
+            keys = (self._key("ip", address), self._key("acct", email))
             pipe = self.connection.pipeline()
-            for key in (self._key("ip", address), self._key("acct", email)):
+            for key in keys:
                 pipe.incr(key)
-                pipe.expire(key, self.window, nx=True)
-            pipe.execute()
+                pipe.ttl(key)
+            results = pipe.execute()
+            # EXPIRE ... NX needs Redis 7; the embedded server is 6.2. A key
+            # with no TTL yet (-1) starts its window now.
+            for key, ttl in zip(keys, results[1::2], strict=True):
+                if ttl == -1:
+                    self.connection.expire(key, self.window)
         except redis.RedisError:
             log.warning("login rate limiter unavailable; failure not counted")
 
