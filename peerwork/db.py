@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, scoped_session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -62,27 +62,44 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+class AppSession(Session):
+    """A session bound to the current app's engine unless given a bind.
+
+    Several apps may live in one process (tests, the CLI): each keeps its own
+    engine, and a session asks the app in context for it at first use.
+    """
+
+    def get_bind(self, mapper=None, clause=None, bind=None, **kwargs):
+        if bind is not None:
+            return bind
+        if self.bind is not None:
+            return self.bind
+        from flask import current_app
+
+        return current_app.extensions["peerwork.db"]
+
+
 class Database:
-    """Holds the engine and session factory for one application."""
+    """The session factory shared by every app; engines live on each app."""
 
     def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self.session_factory = sessionmaker(expire_on_commit=False)
+        self.session_factory = sessionmaker(class_=AppSession, expire_on_commit=False)
         self.session = scoped_session(self.session_factory)
 
     def init_app(self, app) -> None:
-        self.engine = make_engine(app.config["DATABASE_URL"])
-        self.session_factory.configure(bind=self.engine)
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["peerwork.db"] = engine
         app.teardown_appcontext(self._remove_session)
         # RQ runs jobs in forked work horses: never share a pooled connection
         # with the parent (SQLAlchemy "Using Connection Pools with Multiprocessing").
-        engine = self.engine
         os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+
+    @property
+    def engine(self) -> Engine:
+        """The current app's engine."""
+        from flask import current_app
+
+        return current_app.extensions["peerwork.db"]
 
     def _remove_session(self, _exc=None) -> None:
         self.session.remove()
-
-    def dispose_after_fork(self) -> None:
-        """Drop pooled connections inherited from a parent process."""
-        if self.engine is not None:
-            self.engine.dispose(close=False)

@@ -91,10 +91,11 @@ def app(database_url, redis_url, tmp_path_factory):
         },
         instance_path=str(tmp_path_factory.mktemp("instance")),
     )
-    Base.metadata.create_all(db.engine)
+    engine = app.extensions["peerwork.db"]
+    Base.metadata.create_all(engine)
     yield app
     db.session.remove()
-    db.engine.dispose()
+    engine.dispose()
 
 
 # -- isolation -----------------------------------------------------------------
@@ -128,7 +129,7 @@ def _isolation(request, app):
         yield
     finally:
         db.session.remove()
-        db.session_factory.configure(bind=db.engine, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
         if outer.is_active:
             outer.rollback()
         connection.close()
