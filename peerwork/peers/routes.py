@@ -1,21 +1,547 @@
-"""Volunteer peer and supervisor pages."""
+"""Volunteer peer and supervisor pages.
+
+Every URL that names an offer, a conversation, a module or an alert looks it
+up through the caller's own peer profile or organization: anything else is a
+404, never a 403, so ids of other people's work reveal nothing.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from zoneinfo import ZoneInfo
 
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from peerwork import clock, conversations
 from peerwork.access import roles_required
+from peerwork.extensions import db, get_dispatcher, get_vault
+from peerwork.matching import eligibility, offers
+from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter, TrainingModule
+from peerwork.peers import forms, workspace
+from peerwork.peers import profile as profiles
+from peerwork.training import grading
+from peerwork.training.lessons import render_lesson
 
 bp = Blueprint("peers", __name__)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _profile() -> PeerProfile:
+    """The signed-in peer's profile in their organization (the first, if several)."""
+    profile = db.session.scalar(
+        select(PeerProfile)
+        .join(Program, Program.id == PeerProfile.program_id)
+        .where(
+            PeerProfile.user_id == current_user.id,
+            Program.organization_id == current_user.organization_id,
+        )
+        .order_by(PeerProfile.id)
+        .limit(1)
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _module_or_404(profile: PeerProfile, module_id: int) -> TrainingModule:
+    module = db.session.get(TrainingModule, module_id)
+    if module is None or module.program_id != profile.program_id or module.retired_at:
+        abort(404)
+    return module
+
+
+def _conversation_or_404(profile: PeerProfile, conversation_id: int):
+    conversation = workspace.own_conversation(db.session, conversation_id, profile.id)
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+def _training_summary(profile: PeerProfile, now):
+    statuses = eligibility.training_status(db.session, profile.id, now)
+    required = [s for s in statuses if s.required]
+    done = sum(1 for s in required if s.counts)
+    percent = round(100 * done / len(required)) if required else 100
+    return statuses, done, len(required), percent
+
+
+# -- dashboard -------------------------------------------------------------------
 
 
 @bp.get("/")
 @roles_required("peer")
 def dashboard():
-    return render_template("peers/dashboard.html")
+    profile = _profile()
+    now = clock.now()
+    if profile.onboarded_at is None or not profile.profile_complete:
+        return redirect(url_for("peers.onboarding"))
+    if not eligibility.is_certified(db.session, profile.id, now):
+        return redirect(url_for("peers.training"))
+    program = db.session.get(Program, profile.program_id)
+    local = now.astimezone(_zone(program))
+    return render_template(
+        "peers/dashboard.html",
+        profile=profile,
+        program=program,
+        now=now,
+        offers=workspace.open_offers(db.session, profile.id, now),
+        active=workspace.active_conversations(db.session, profile.id),
+        recent=workspace.recent_conversations(db.session, profile.id),
+        in_hours=eligibility.within_weekly_hours(profile.availability, local),
+        at_capacity=profile.active_conversations >= profile.capacity,
+        training=_training_summary(profile, now),
+        switch=forms.AvailableForm(formdata=None),
+        confirm=forms.ConfirmForm(formdata=None),
+    )
+
+
+def _zone(program: Program) -> ZoneInfo:
+    return ZoneInfo(program.timezone or "UTC")
+
+
+@bp.get("/poll.json")
+@roles_required("peer")
+def poll():
+    profile = _profile()
+    return jsonify(workspace.live_stamp(db.session, profile.id, clock.now()))
+
+
+# -- onboarding and profile --------------------------------------------------------
+
+
+def _fill_profile_form(form: forms.ProfileForm, profile: PeerProfile) -> None:
+    form.alias.data = profile.alias
+    form.topics.data = [t.id for t in profile.topics]
+    form.any_topic.data = profile.accepts_any_topic
+    form.capacity.data = profile.capacity
+    form.sms_alerts.data = profile.sms_alerts
+    for row in profiles.availability_rows(profile):
+        getattr(form, f"{row.day}_on").data = row.on
+        getattr(form, f"{row.day}_start").data = row.start
+        getattr(form, f"{row.day}_end").data = row.end
+
+
+@bp.route("/onboarding", methods=["GET", "POST"], endpoint="onboarding")
+@bp.route("/profile", methods=["GET", "POST"])
+@roles_required("peer")
+def profile():
+    profile = _profile()
+    program = db.session.get(Program, profile.program_id)
+    onboarding = profile.onboarded_at is None
+    form = forms.ProfileForm()
+    form.topics.choices = [(t.id, t.name) for t in program.topics if t.active]
+    if request.method == "GET":
+        _fill_profile_form(form, profile)
+    elif form.validate_on_submit():
+        try:
+            availability = profiles.parse_availability(
+                [
+                    profiles.DayHours(
+                        day,
+                        getattr(form, f"{day}_on").data,
+                        (getattr(form, f"{day}_start").data or "").strip(),
+                        (getattr(form, f"{day}_end").data or "").strip(),
+                    )
+                    for day in WEEKDAYS
+                ]
+            )
+            profiles.save_profile(
+                db.session,
+                peer_profile_id=profile.id,
+                alias=form.alias.data,
+                topic_ids=form.topics.data or [],
+                any_topic=form.any_topic.data,
+                capacity=form.capacity.data,
+                availability=availability,
+                alert_phone=form.alert_phone.data,
+                sms_alerts=form.sms_alerts.data,
+                now=clock.now(),
+                vault=get_vault(),
+            )
+        except profiles.ProfileError as exc:
+            db.session.rollback()
+            target = getattr(form, exc.field, None) or form.alias
+            target.errors = [*target.errors, exc.message]
+        else:
+            db.session.commit()
+            if onboarding:
+                flash("Profile saved. Next: your training.", "success")
+                return redirect(url_for("peers.training"))
+            flash("Profile saved.", "success")
+            return redirect(url_for("peers.dashboard"))
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "peers/profile.html",
+        form=form,
+        program=program,
+        profile=profile,
+        onboarding=onboarding,
+        days=WEEKDAYS,
+        day_names=profiles.DAY_NAMES,
+        has_phone=profile.alert_phone_encrypted is not None,
+    ), status
+
+
+# -- training ------------------------------------------------------------------------
+
+
+@bp.get("/training")
+@roles_required("peer")
+def training():
+    profile = _profile()
+    if profile.onboarded_at is None:
+        return redirect(url_for("peers.onboarding"))
+    now = clock.now()
+    statuses, done, total, percent = _training_summary(profile, now)
+    return render_template(
+        "peers/training.html",
+        statuses=statuses,
+        done=done,
+        total=total,
+        percent=percent,
+        certified=eligibility.is_certified(db.session, profile.id, now),
+        program=db.session.get(Program, profile.program_id),
+    )
+
+
+@bp.get("/training/<int:module_id>")
+@roles_required("peer")
+def lesson(module_id: int):
+    profile = _profile()
+    module = _module_or_404(profile, module_id)
+    statuses, done, total, percent = _training_summary(profile, clock.now())
+    status = next((s for s in statuses if s.module_id == module.id), None)
+    return render_template(
+        "peers/lesson.html",
+        module=module,
+        status=status,
+        lesson_html=render_lesson(module.lesson_md),
+        done=done,
+        total=total,
+        percent=percent,
+    )
+
+
+@bp.route("/training/<int:module_id>/quiz", methods=["GET", "POST"])
+@roles_required("peer")
+def quiz(module_id: int):
+    profile = _profile()
+    module = _module_or_404(profile, module_id)
+    questions = list(module.questions)
+    form = forms.quiz_form(questions)
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        answers = []
+        for i in range(len(questions)):
+            raw = request.form.get(f"q{i}", "")
+            answers.append(int(raw) if raw.isdigit() else None)
+        now = clock.now()
+        was_certified = eligibility.is_certified(db.session, profile.id, now)
+        try:
+            _attempt, result = grading.submit_quiz(
+                db.session,
+                module_id=module.id,
+                peer_profile_id=profile.id,
+                answers=answers,
+                now=now,
+            )
+        except grading.QuizError as exc:
+            db.session.rollback()
+            flash(str(exc), "error")
+            return redirect(url_for("peers.lesson", module_id=module.id))
+        certified = eligibility.is_certified(db.session, profile.id, now)
+        if certified and not was_certified and profile.available:
+            offers.wake_waiting(
+                db.session, program_id=profile.program_id, now=now, dispatcher=get_dispatcher()
+            )
+        db.session.commit()
+        statuses, done, total, percent = _training_summary(profile, now)
+        next_module = next(
+            (s for s in statuses if s.required and not s.counts and s.module_id != module.id),
+            None,
+        )
+        return render_template(
+            "peers/quiz_result.html",
+            module=module,
+            result=result,
+            certified=certified,
+            just_certified=certified and not was_certified,
+            next_module=next_module,
+            done=done,
+            total=total,
+            percent=percent,
+        )
+    return render_template("peers/quiz.html", module=module, form=form, questions=questions)
+
+
+# -- the switch and offers -------------------------------------------------------------
+
+
+@bp.post("/available")
+@roles_required("peer")
+def available():
+    profile = _profile()
+    form = forms.AvailableForm()
+    if not form.validate_on_submit():
+        abort(400)
+    on = form.available.data == "1"
+    try:
+        profiles.set_available(
+            db.session,
+            peer_profile_id=profile.id,
+            available=on,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+        )
+    except profiles.ProfileError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        db.session.commit()
+        flash(
+            "You are available. New requests will appear here."
+            if on
+            else "You are switched off. No new offers will come to you.",
+            "success" if on else "info",
+        )
+    return redirect(url_for("peers.dashboard"))
+
+
+def _offer_or_404(profile: PeerProfile, offer_id: int):
+    offer = workspace.own_offer(db.session, offer_id, profile.id)
+    if offer is None:
+        abort(404)
+    return offer
+
+
+@bp.post("/offers/<int:offer_id>/accept")
+@roles_required("peer")
+def accept(offer_id: int):
+    profile = _profile()
+    offer = _offer_or_404(profile, offer_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        conversation = offers.accept_offer(
+            db.session,
+            offer_id=offer.id,
+            peer_profile_id=profile.id,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+        )
+    except offers.OfferUnavailable as exc:
+        db.session.rollback()
+        flash(exc.message, "warning")
+        return redirect(url_for("peers.dashboard"))
+    db.session.commit()
+    return redirect(url_for("peers.conversation", conversation_id=conversation.id))
+
+
+@bp.post("/offers/<int:offer_id>/decline")
+@roles_required("peer")
+def decline(offer_id: int):
+    profile = _profile()
+    offer = _offer_or_404(profile, offer_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    offers.decline_offer(
+        db.session,
+        offer_id=offer.id,
+        peer_profile_id=profile.id,
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+    )
+    db.session.commit()
+    flash("Offer declined. Another peer will be asked.", "info")
+    return redirect(url_for("peers.dashboard"))
+
+
+# -- conversations ---------------------------------------------------------------------
+
+
+def _render_conversation(profile, conversation, *, reply=None, flag=None, status=200):
+    texter = db.session.get(Texter, conversation.texter_id)
+    program = db.session.get(Program, conversation.program_id)
+    resources = workspace.resources_for(db.session, conversation)
+    cards = workspace.skill_cards_for(db.session, conversation.program_id)
+    reply = reply or forms.ReplyForm(formdata=None)
+    insert = request.args.get("insert", "")
+    if not reply.body.data and insert:
+        kind, _, raw_id = insert.partition("-")
+        if kind == "resource":
+            chosen = next((r for r in resources if str(r.id) == raw_id), None)
+            reply.body.data = workspace.resource_text(chosen) if chosen else None
+        elif kind == "card":
+            chosen = next((c for c in cards if str(c.id) == raw_id), None)
+            reply.body.data = chosen.body if chosen else None
+    topic = next((t for t in program.topics if t.id == conversation.topic_id), None)
+    messages = workspace.thread(db.session, conversation)
+    return render_template(
+        "peers/conversation.html",
+        conversation=conversation,
+        pseudonym=texter.pseudonym,
+        topic=topic,
+        program=program,
+        profile=profile,
+        messages=messages,
+        resources=[(r, workspace.resource_text(r)) for r in resources],
+        cards=cards,
+        reply=reply,
+        flag=flag or forms.FlagForm(formdata=None),
+        last_message_id=max((m.id for m in messages), default=0),
+    ), status
+
+
+@bp.get("/conversations/<int:conversation_id>")
+@roles_required("peer")
+def conversation(conversation_id: int):
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    if conversation.state == "active":
+        conversations.mark_read(
+            db.session, conversation_id=conversation.id, peer_profile_id=profile.id, now=clock.now()
+        )
+        db.session.commit()
+    return _render_conversation(profile, conversation)
+
+
+@bp.get("/conversations/<int:conversation_id>/poll.json")
+@roles_required("peer")
+def conversation_poll(conversation_id: int):
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    messages = workspace.thread(db.session, conversation)
+    return jsonify(
+        {
+            "state": conversation.state,
+            "last_message_id": max((m.id for m in messages), default=0),
+            "is_crisis": conversation.is_crisis,
+        }
+    )
+
+
+@bp.post("/conversations/<int:conversation_id>/reply")
+@roles_required("peer")
+def reply(conversation_id: int):
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    form = forms.ReplyForm()
+    if not form.validate_on_submit():
+        return _render_conversation(profile, conversation, reply=form, status=400)
+    try:
+        conversations.peer_reply(
+            db.session,
+            conversation_id=conversation.id,
+            peer_profile_id=profile.id,
+            body=form.body.data,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+        )
+    except conversations.ConversationError as exc:
+        db.session.rollback()
+        form.body.errors = [exc.message]
+        return _render_conversation(profile, conversation, reply=form, status=400)
+    db.session.commit()
+    return redirect(url_for("peers.conversation", conversation_id=conversation.id) + "#reply")
+
+
+@bp.post("/conversations/<int:conversation_id>/flag")
+@roles_required("peer")
+def flag(conversation_id: int):
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    form = forms.FlagForm()
+    if not form.validate_on_submit():
+        return _render_conversation(profile, conversation, flag=form, status=400)
+    try:
+        conversations.flag_for_supervisor(
+            db.session,
+            conversation_id=conversation.id,
+            peer_profile_id=profile.id,
+            reason=form.reason.data,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+        )
+    except conversations.ConversationError as exc:
+        db.session.rollback()
+        form.reason.errors = [exc.message]
+        return _render_conversation(profile, conversation, flag=form, status=400)
+    db.session.commit()
+    flash("A supervisor has been alerted and will look at this conversation.", "success")
+    return redirect(url_for("peers.conversation", conversation_id=conversation.id))
+
+
+@bp.route("/conversations/<int:conversation_id>/end", methods=["GET", "POST"])
+@roles_required("peer")
+def end(conversation_id: int):
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    program = db.session.get(Program, conversation.program_id)
+    if conversation.state != "active":
+        flash("This conversation has already ended.", "info")
+        return redirect(url_for("peers.conversation", conversation_id=conversation.id))
+    form = forms.WrapUpForm()
+    form.topic_id.choices = [(0, "No particular topic")] + [
+        (t.id, t.name) for t in program.topics if t.active or t.id == conversation.topic_id
+    ]
+    if request.method == "GET":
+        form.topic_id.data = conversation.topic_id or 0
+        form.checkin_choice.data = program.checkin_default
+    elif form.validate_on_submit():
+        conversations.end_conversation(
+            db.session,
+            conversation_id=conversation.id,
+            ended_by="peer",
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+            outcome=form.outcome.data,
+            checkin_choice=form.checkin_choice.data,
+            topic_id=form.topic_id.data or None,
+        )
+        db.session.commit()
+        flash("Conversation ended. Thank you for being there.", "success")
+        return redirect(url_for("peers.dashboard"))
+    texter = db.session.get(Texter, conversation.texter_id)
+    status = 400 if request.method == "POST" else 200
+    return render_template(
+        "peers/end.html", form=form, conversation=conversation, pseudonym=texter.pseudonym
+    ), status
+
+
+# -- supervisors ------------------------------------------------------------------------
 
 
 @bp.get("/supervise")
 @roles_required("supervisor", "admin")
 def supervise():
-    return render_template("peers/supervise.html")
+    org = current_user.organization_id
+    return render_template(
+        "peers/supervise.html",
+        alerts=workspace.open_alerts(db.session, org),
+        flagged=workspace.flagged_conversations(db.session, org),
+        confirm=forms.ConfirmForm(formdata=None),
+        now=clock.now(),
+    )
+
+
+@bp.post("/supervise/alerts/<int:alert_id>/acknowledge")
+@roles_required("supervisor", "admin")
+def acknowledge(alert_id: int):
+    alert = workspace.alert_in_org(db.session, alert_id, current_user.organization_id)
+    if alert is None:
+        abort(404)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    done = workspace.acknowledge_alert(
+        db.session, alert_id=alert.id, user_id=current_user.id, now=clock.now()
+    )
+    db.session.commit()
+    flash(
+        "Alert acknowledged." if done else "Someone already acknowledged this alert.",
+        "success" if done else "info",
+    )
+    return redirect(url_for("peers.supervise"))

@@ -1,0 +1,113 @@
+"""Forms of the volunteer workspace."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TelField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+from peerwork.conversations import MAX_REPLY_CHARS
+from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
+from peerwork.peers.profile import DAY_NAMES
+
+OUTCOMES = (
+    ("listened", "They felt heard"),
+    ("skills", "We worked on a coping skill"),
+    ("resources", "I shared a resource"),
+    ("plan", "We worked on a crisis plan or roadmap"),
+    ("escalated", "I brought in a supervisor"),
+    ("cut_short", "It ended before we got far"),
+)
+CHECKIN_LABELS = {"none": "No check-in", "1d": "In 1 day", "3d": "In 3 days", "1w": "In 1 week"}
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class ProfileForm(FlaskForm):
+    alias = StringField(
+        "Alias (the name texters see)", validators=[DataRequired(), Length(min=2, max=30)]
+    )
+    topics = MultiCheckboxField("Topics you feel able to support", coerce=int)
+    any_topic = BooleanField("I can take any topic")
+    capacity = IntegerField(
+        "How many conversations can you hold at once?",
+        validators=[InputRequired(), NumberRange(min=1, max=20)],
+    )
+    alert_phone = TelField("Your phone for text alerts (optional)", validators=[Optional()])
+    sms_alerts = BooleanField("Text me when a new offer or message arrives")
+
+
+for _day in WEEKDAYS:
+    setattr(ProfileForm, f"{_day}_on", BooleanField(DAY_NAMES[_day]))
+    setattr(
+        ProfileForm,
+        f"{_day}_start",
+        StringField(f"{DAY_NAMES[_day]} from", default="09:00", render_kw={"type": "time"}),
+    )
+    setattr(
+        ProfileForm,
+        f"{_day}_end",
+        StringField(f"{DAY_NAMES[_day]} until", default="17:00", render_kw={"type": "time"}),
+    )
+
+
+class AvailableForm(FlaskForm):
+    available = StringField()  # "1" switches on, anything else off
+
+
+class ReplyForm(FlaskForm):
+    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
+
+
+class FlagForm(FlaskForm):
+    reason = StringField(
+        "What do you need help with? (no message text, please)",
+        validators=[DataRequired(), Length(max=300)],
+    )
+
+
+class WrapUpForm(FlaskForm):
+    topic_id = SelectField("Topic of the conversation", coerce=int)
+    outcome = RadioField("How did it go?", choices=OUTCOMES, validators=[InputRequired()])
+    checkin_choice = RadioField(
+        "Check in with the texter",
+        choices=[(c, CHECKIN_LABELS[c]) for c in CHECKIN_CHOICES],
+        validators=[InputRequired()],
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button with a CSRF token."""
+
+
+def quiz_form(questions, formdata=None):
+    """A form with one radio group per question (fields q0, q1, ...)."""
+
+    class QuizForm(FlaskForm):
+        pass
+
+    for i, question in enumerate(questions):
+        setattr(
+            QuizForm,
+            f"q{i}",
+            RadioField(
+                question.prompt,
+                choices=list(enumerate(question.choices)),
+                coerce=int,
+                validators=[Optional()],
+            ),
+        )
+    return QuizForm(formdata=formdata) if formdata is not None else QuizForm()

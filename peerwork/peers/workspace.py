@@ -1,0 +1,293 @@
+"""What a peer's workspace shows, and the supervisor's alert queue.
+
+Every query here is scoped by the caller's peer profile or organization, so
+a view that passes the wrong id gets nothing back (and answers 404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from peerwork import audit, conversations
+from peerwork.models import (
+    Alert,
+    Conversation,
+    Message,
+    Offer,
+    PeerProfile,
+    Program,
+    Resource,
+    SkillCard,
+    SupportRequest,
+    Texter,
+    Topic,
+    User,
+    states,
+)
+
+
+@dataclass(frozen=True)
+class OfferView:
+    id: int
+    topic: str
+    is_crisis: bool
+    waiting_since: datetime
+    expires_at: datetime
+
+
+@dataclass(frozen=True)
+class ConversationView:
+    id: int
+    pseudonym: str
+    topic: str
+    is_crisis: bool
+    started_at: datetime
+    unread: int
+    flagged: bool
+
+
+def own_offer(session: Session, offer_id: int, peer_profile_id: int) -> Offer | None:
+    """The peer's own offer, or None (someone else's offer is treated as missing)."""
+    offer = session.get(Offer, offer_id)
+    return offer if offer is not None and offer.peer_profile_id == peer_profile_id else None
+
+
+def own_conversation(
+    session: Session, conversation_id: int, peer_profile_id: int
+) -> Conversation | None:
+    """The peer's own conversation, or None."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.peer_profile_id != peer_profile_id:
+        return None
+    return conversation
+
+
+def open_offers(session: Session, peer_profile_id: int, now: datetime) -> list[OfferView]:
+    """Offers the peer can still accept, oldest request first."""
+    rows = session.execute(
+        select(Offer, SupportRequest, Topic.name)
+        .join(SupportRequest, SupportRequest.id == Offer.request_id)
+        .outerjoin(Topic, Topic.id == SupportRequest.topic_id)
+        .where(
+            Offer.peer_profile_id == peer_profile_id,
+            Offer.state == "open",
+            Offer.expires_at > now,
+            SupportRequest.state == "offering",
+        )
+        .order_by(SupportRequest.is_crisis.desc(), SupportRequest.created_at)
+    ).all()
+    return [
+        OfferView(
+            id=offer.id,
+            topic=topic or "Any topic",
+            is_crisis=request.is_crisis,
+            waiting_since=request.waiting_since or request.created_at,
+            expires_at=offer.expires_at,
+        )
+        for offer, request, topic in rows
+    ]
+
+
+def active_conversations(session: Session, peer_profile_id: int) -> list[ConversationView]:
+    """The peer's live conversations with unread counts, newest activity first."""
+    unread = conversations.unread_counts(session, peer_profile_id=peer_profile_id)
+    rows = session.execute(
+        select(Conversation, Texter.pseudonym, Topic.name)
+        .join(Texter, Texter.id == Conversation.texter_id)
+        .outerjoin(Topic, Topic.id == Conversation.topic_id)
+        .where(Conversation.peer_profile_id == peer_profile_id, Conversation.state == "active")
+        .order_by(Conversation.started_at.desc())
+    ).all()
+    return [
+        ConversationView(
+            id=c.id,
+            pseudonym=pseudonym,
+            topic=topic or "No topic",
+            is_crisis=c.is_crisis,
+            started_at=c.started_at,
+            unread=unread.get(c.id, 0),
+            flagged=c.flagged_at is not None,
+        )
+        for c, pseudonym, topic in rows
+    ]
+
+
+def recent_conversations(session: Session, peer_profile_id: int, limit: int = 10):
+    """The peer's ended conversations, most recent first."""
+    return session.execute(
+        select(Conversation, Texter.pseudonym, Topic.name)
+        .join(Texter, Texter.id == Conversation.texter_id)
+        .outerjoin(Topic, Topic.id == Conversation.topic_id)
+        .where(Conversation.peer_profile_id == peer_profile_id, Conversation.state == "ended")
+        .order_by(Conversation.ended_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def thread(session: Session, conversation: Conversation) -> list[Message]:
+    """The messages a peer sees in a conversation: the texter's and their own, in order."""
+    return list(
+        session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                (Message.direction == "inbound") | (Message.recipient == "texter"),
+            )
+            .order_by(Message.created_at, Message.id)
+        )
+    )
+
+
+def resources_for(session: Session, conversation: Conversation) -> list[Resource]:
+    """The program's directory entries that fit the conversation's topic."""
+    rows = session.scalars(
+        select(Resource)
+        .where(Resource.program_id == conversation.program_id, Resource.retired_at.is_(None))
+        .order_by(Resource.position, Resource.id)
+    ).all()
+    return [r for r in rows if not r.topic_ids or conversation.topic_id in r.topic_ids]
+
+
+def skill_cards_for(session: Session, program_id: int) -> list[SkillCard]:
+    """The program's coping-skill cards."""
+    return list(
+        session.scalars(
+            select(SkillCard)
+            .where(SkillCard.program_id == program_id, SkillCard.retired_at.is_(None))
+            .order_by(SkillCard.position, SkillCard.id)
+        )
+    )
+
+
+def resource_text(resource: Resource) -> str:
+    """A directory entry as a peer would paste it into a text."""
+    parts = [resource.name]
+    if resource.description:
+        parts.append(f"- {resource.description}")
+    if resource.phone:
+        parts.append(f"Call {resource.phone}.")
+    if resource.url:
+        parts.append(resource.url)
+    return " ".join(parts)
+
+
+def live_stamp(session: Session, peer_profile_id: int, now: datetime) -> dict:
+    """Small JSON for polling: changes whenever offers or conversations change."""
+    offers = open_offers(session, peer_profile_id, now)
+    active = active_conversations(session, peer_profile_id)
+    last_message = session.scalar(
+        select(Message.id)
+        .join(Conversation, Conversation.id == Message.conversation_id)
+        .where(Conversation.peer_profile_id == peer_profile_id)
+        .order_by(Message.id.desc())
+        .limit(1)
+    )
+    return {
+        "offers": [o.id for o in offers],
+        "conversations": {str(c.id): c.unread for c in active},
+        "last_message_id": last_message or 0,
+        "unread": sum(c.unread for c in active),
+    }
+
+
+# -- supervisors -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AlertView:
+    id: int
+    kind: str
+    state: str
+    program: str
+    category: str | None
+    reason: str | None
+    pseudonym: str | None
+    peer_alias: str | None
+    created_at: datetime
+    conversation_active: bool
+
+
+def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
+    """Unacknowledged alerts across the organization's programs, crises first."""
+    rows = session.execute(
+        select(Alert, Program.name, Texter.pseudonym, PeerProfile.alias, Conversation.state)
+        .join(Program, Program.id == Alert.program_id)
+        .outerjoin(Texter, Texter.id == Alert.texter_id)
+        .outerjoin(Conversation, Conversation.id == Alert.conversation_id)
+        .outerjoin(PeerProfile, PeerProfile.id == Conversation.peer_profile_id)
+        .where(
+            Program.organization_id == organization_id,
+            Alert.state.in_(states.ALERT.sources("acknowledged")),
+        )
+        .order_by((Alert.kind == "crisis").desc(), Alert.created_at)
+    ).all()
+    return [
+        AlertView(
+            id=alert.id,
+            kind=alert.kind,
+            state=alert.state,
+            program=program,
+            category=alert.category,
+            reason=alert.reason,
+            pseudonym=pseudonym,
+            peer_alias=alias,
+            created_at=alert.created_at,
+            conversation_active=conv_state == "active",
+        )
+        for alert, program, pseudonym, alias, conv_state in rows
+    ]
+
+
+def flagged_conversations(session: Session, organization_id: int):
+    """Active conversations a peer flagged or that are crises, in the organization."""
+    return session.execute(
+        select(Conversation, Program.name, Texter.pseudonym, PeerProfile.alias)
+        .join(Program, Program.id == Conversation.program_id)
+        .join(Texter, Texter.id == Conversation.texter_id)
+        .join(PeerProfile, PeerProfile.id == Conversation.peer_profile_id)
+        .where(
+            Program.organization_id == organization_id,
+            Conversation.state == "active",
+            (Conversation.flagged_at.is_not(None)) | (Conversation.is_crisis.is_(True)),
+        )
+        .order_by(Conversation.is_crisis.desc(), Conversation.flagged_at)
+    ).all()
+
+
+def alert_in_org(session: Session, alert_id: int, organization_id: int) -> Alert | None:
+    """The alert if it belongs to one of the organization's programs."""
+    return session.scalar(
+        select(Alert)
+        .join(Program, Program.id == Alert.program_id)
+        .where(Alert.id == alert_id, Program.organization_id == organization_id)
+    )
+
+
+def acknowledge_alert(session: Session, *, alert_id: int, user_id: int, now: datetime) -> bool:
+    """Acknowledge once (a conditional UPDATE); False if someone already did."""
+    done = session.execute(
+        update(Alert)
+        .where(Alert.id == alert_id, Alert.state.in_(states.ALERT.sources("acknowledged")))
+        .values(state="acknowledged", acknowledged_at=now, acknowledged_by_id=user_id)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    alert = session.get(Alert, alert_id, populate_existing=True)
+    if done:
+        program = session.get(Program, alert.program_id)
+        audit.record(
+            session,
+            organization_id=program.organization_id,
+            program_id=program.id,
+            action="alert.acknowledged",
+            now=now,
+            actor=session.get(User, user_id),
+            object_type="alert",
+            object_id=alert.id,
+            details={"kind": alert.kind},
+        )
+    session.flush()
+    return bool(done)

@@ -1,0 +1,102 @@
+// Volunteer workspace: live updates by polling, offer countdowns, one-click inserts.
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+  var POLL_MS = 4000;
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function tickCountdowns() {
+    var now = Date.now();
+    document.querySelectorAll(".countdown[data-expires]").forEach(function (el) {
+      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("data-expires")) - now) / 1000));
+      el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
+      el.classList.toggle("urgent", left <= 30);
+      if (left === 0) {
+        var offer = el.closest(".offer");
+        if (offer) {
+          offer.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        }
+        el.textContent = "0:00";
+      }
+    });
+  }
+
+  function swapFrom(html, id) {
+    var doc = new DOMParser().parseFromString(html, "text/html");
+    var fresh = doc.getElementById(id);
+    var current = document.getElementById(id);
+    if (fresh && current) {
+      current.innerHTML = fresh.innerHTML;
+      current.setAttribute("data-poll-stamp", fresh.getAttribute("data-poll-stamp") || "");
+    }
+  }
+
+  function stampOf(region, data) {
+    if (data.last_message_id !== undefined && data.state !== undefined) {
+      return data.last_message_id + ":" + data.state;
+    }
+    return JSON.stringify(data);
+  }
+
+  function poll(region) {
+    var url = region.getAttribute("data-poll-url");
+    if (!url || document.hidden) { return; }
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (data) {
+        if (!data) { return; }
+        var stamp = stampOf(region, data);
+        var known = region.getAttribute("data-poll-stamp");
+        if (!known) { region.setAttribute("data-poll-stamp", stamp); return; }
+        if (stamp === known) { return; }
+        if (data.state === "ended") { window.location.reload(); return; }
+        return fetch(window.location.pathname, { credentials: "same-origin" })
+          .then(function (r) { return r.text(); })
+          .then(function (html) {
+            swapFrom(html, region.id);
+            region.setAttribute("data-poll-stamp", stamp);
+            tickCountdowns();
+            var thread = region.querySelector(".thread");
+            if (thread && thread.lastElementChild) {
+              thread.lastElementChild.scrollIntoView({ block: "nearest" });
+            }
+          });
+      })
+      .catch(function () { /* offline for a moment: the next poll tries again */ });
+  }
+
+  function insertText(area, text) {
+    var start = area.selectionStart || area.value.length;
+    var end = area.selectionEnd || area.value.length;
+    var before = area.value.slice(0, start);
+    var after = area.value.slice(end);
+    var glue = before && !/\s$/.test(before) ? " " : "";
+    area.value = before + glue + text + after;
+    var caret = (before + glue + text).length;
+    area.focus();
+    area.setSelectionRange(caret, caret);
+    area.dispatchEvent(new Event("input", { bubbles: true }));
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    tickCountdowns();
+    window.setInterval(tickCountdowns, 1000);
+    document.querySelectorAll("[data-live][data-poll-url]").forEach(function (region) {
+      poll(region);
+      window.setInterval(function () { poll(region); }, POLL_MS);
+    });
+    var area = document.querySelector("#reply textarea");
+    document.querySelectorAll("[data-insert]").forEach(function (link) {
+      link.addEventListener("click", function (event) {
+        if (!area) { return; }
+        event.preventDefault();
+        insertText(area, link.getAttribute("data-insert"));
+      });
+    });
+    var thread = document.querySelector(".thread");
+    if (thread && thread.lastElementChild && document.getElementById("reply")) {
+      thread.lastElementChild.scrollIntoView({ block: "nearest" });
+    }
+  });
+})();
