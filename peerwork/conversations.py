@@ -160,7 +160,7 @@ def end_conversation(
             Conversation.state.in_(states.CONVERSATION.sources("ended")),
         )
         .values(state="ended", ended_at=now, ended_by=ended_by)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     conversation = session.get(Conversation, conversation_id, populate_existing=True)
     if not ended:
@@ -178,7 +178,7 @@ def end_conversation(
             SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("closed")),
         )
         .values(state="closed", closed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     session.execute(
         update(PeerProfile)
@@ -187,7 +187,7 @@ def end_conversation(
             PeerProfile.active_conversations > 0,
         )
         .values(active_conversations=PeerProfile.active_conversations - 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     texter = session.get(Texter, conversation.texter_id, populate_existing=True)
     opted_out = ended_by == "optout" or texter.dialog_state == "opted_out"

@@ -69,7 +69,7 @@ def run_sweep(session, *, now: datetime, dispatcher) -> None:
         update(Offer)
         .where(Offer.state == "open", Offer.expires_at <= now)
         .values(state="expired", responded_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     program_ids = session.scalars(
         select(SupportRequest.program_id)
@@ -103,7 +103,7 @@ def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
             update(SupportRequest)
             .where(and_(SupportRequest.id == request_id, SupportRequest.wait_alerted_at.is_(None)))
             .values(wait_alerted_at=now)
-            .execution_options(synchronize_session=False)
+            .execution_options(synchronize_session="fetch")
         ).rowcount
         if not claimed:
             continue

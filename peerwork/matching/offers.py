@@ -271,7 +271,7 @@ def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
             Offer.expires_at <= now,
         )
         .values(state="expired", responded_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     )
     return result.rowcount
 
@@ -328,7 +328,7 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
             Offer.expires_at > now,
         )
         .values(state="accepted", responded_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     if not won:
         session.refresh(offer)
@@ -344,7 +344,7 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
             SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("matched")),
         )
         .values(state="matched", matched_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     if not matched:
         raise OfferUnavailable(TAKEN)
@@ -355,7 +355,7 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
             PeerProfile.active_conversations < PeerProfile.capacity,
         )
         .values(active_conversations=PeerProfile.active_conversations + 1)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     if not seated:
         raise OfferUnavailable(AT_CAPACITY)
@@ -380,7 +380,7 @@ def _withdraw_open(session: Session, request_id: int, now: datetime) -> int:
         update(Offer)
         .where(Offer.request_id == request_id, Offer.state.in_(states.OFFER.sources("withdrawn")))
         .values(state="withdrawn", responded_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
 
 
@@ -400,7 +400,7 @@ def decline_offer(
             Offer.state.in_(states.OFFER.sources("declined")),
         )
         .values(state="declined", responded_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     if not declined:
         return
@@ -422,7 +422,7 @@ def cancel_request(session: Session, *, request_id: int, now: datetime, dispatch
             SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("cancelled")),
         )
         .values(state="cancelled", closed_at=now)
-        .execution_options(synchronize_session=False)
+        .execution_options(synchronize_session="fetch")
     ).rowcount
     if cancelled:
         _withdraw_open(session, request_id, now)
