@@ -105,3 +105,29 @@ class Phone:
     def last(self) -> str:
         got = self.received()
         return got[-1] if got else ""
+
+
+class FakeTransport:
+    """A transport double at the seam: records sends, can fail on demand."""
+
+    name = "fake"
+
+    def __init__(self) -> None:
+        self.sent: list[dict] = []
+        self.failures: list[Exception] = []
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
+        if self.failures:
+            raise self.failures.pop(0)
+        sid = f"SMfake{uuid.uuid4().hex[:24]}"
+        self.sent.append(
+            {"to": to, "from_": from_, "body": body, "status_callback": status_callback, "sid": sid}
+        )
+        return sid
+
+    def bodies_to(self, number: str) -> list[str]:
+        return [s["body"] for s in self.sent if s["to"] == number]
+
+
+def unique_sid(prefix: str = "SM") -> str:
+    return f"{prefix}{next(_sids):06d}{uuid.uuid4().hex[:26]}"

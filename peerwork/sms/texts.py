@@ -109,9 +109,10 @@ _ALL = [
     # -- keywords ----------------------------------------------------------
     SmsText(
         "help",
-        "{program} peer support: text to talk with a trained colleague, anonymously. "
-        "NEW starts, DONE ends, RESOURCES lists local help. " + CRISIS_LINES,
-        max_segments=2,
+        # Keyword replies stay in one segment.
+        "{program}: anonymous peer support by text. NEW starts, DONE ends, RESOURCES for "
+        "local help. Crisis? Call/text 988 or call 911.",
+        max_segments=1,
         editable=True,
         description="Reply to HELP or INFO.",
     ),

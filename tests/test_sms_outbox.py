@@ -1,0 +1,229 @@
+"""The outbox sender: once per row, retries for temporary errors, never for permanent ones."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from peerwork import clock
+from peerwork.extensions import db, get_dispatcher, get_redis, get_vault, set_service
+from peerwork.models import Message, Texter
+from peerwork.sms import jobs as sms_jobs
+from peerwork.sms import sender
+from peerwork.sms.outbox import queue_sms
+from peerwork.sms.throttle import Throttle
+from peerwork.sms.transport import PermanentSendError, TemporarySendError
+from tests.sms_helpers import FakeTransport
+
+NUMBER = "+17165550188"
+
+
+@pytest.fixture
+def transport(app):
+    fake = FakeTransport()
+    set_service("sms_transport", fake, app)
+    yield fake
+    app.extensions["peerwork"].pop("sms_transport", None)
+
+
+@pytest.fixture
+def program(make):
+    return make.program(name="Acme Peer Line", messages_per_second=1)
+
+
+@pytest.fixture
+def texter(make, program):
+    return make.texter(program, NUMBER)
+
+
+def _queue(session, program, texter, body="Hello from your peer"):
+    message = queue_sms(
+        session,
+        program=program,
+        body=body,
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+        texter_id=texter.id,
+    )
+    session.commit()
+    return message.id
+
+
+def _row(message_id) -> Message:
+    return db.session.get(Message, message_id, populate_existing=True)
+
+
+def test_a_queued_message_is_sent_once_with_from_to_and_status_callback(
+    session, program, texter, transport, jobs
+):
+    message_id = _queue(session, program, texter)
+    jobs.run()
+    assert transport.sent == [
+        {
+            "to": NUMBER,
+            "from_": program.sms_number,
+            "body": "Hello from your peer",
+            "status_callback": "https://peerwork.test/sms/status",
+            "sid": transport.sent[0]["sid"],
+        }
+    ]
+    row = _row(message_id)
+    assert row.status == "sent" and row.twilio_sid == transport.sent[0]["sid"]
+    assert row.attempts == 1
+    # The same job again (a duplicate enqueue, a retry): nothing more is sent.
+    sms_jobs.send_message(message_id)
+    assert len(transport.sent) == 1
+
+
+def test_a_temporary_error_is_retried_later_and_then_sent_once(
+    session, program, texter, transport, jobs
+):
+    transport.failures.append(TemporarySendError("timeout"))
+    message_id = _queue(session, program, texter)
+    jobs.run()
+    assert _row(message_id).status == "queued"
+    assert transport.sent == []
+    assert [name for name, _ in jobs.scheduled()] == ["peerwork.sms.jobs.send_message"]
+    jobs.run(until=clock.now() + timedelta(seconds=10))
+    assert _row(message_id).status == "sent"
+    assert len(transport.sent) == 1 and _row(message_id).attempts == 2
+
+
+def test_a_permanent_error_fails_the_message_without_retry(
+    session, program, texter, transport, jobs
+):
+    transport.failures.append(PermanentSendError("invalid number", 21211))
+    message_id = _queue(session, program, texter)
+    jobs.run(until=clock.now() + timedelta(hours=2))
+    row = _row(message_id)
+    assert row.status == "failed" and row.error_code == 21211
+    assert jobs.scheduled() == [] and jobs.failed() == []
+    assert transport.sent == []
+
+
+def test_provider_opt_out_error_marks_the_texter_and_stops_later_messages(
+    session, program, texter, transport, jobs
+):
+    transport.failures.append(PermanentSendError("opted out", 21610))
+    first = _queue(session, program, texter)
+    jobs.run()
+    assert _row(first).error_code == 21610
+    refreshed = db.session.get(Texter, texter.id, populate_existing=True)
+    assert refreshed.opted_out_at is not None and refreshed.dialog_state == "opted_out"
+    second = _queue(session, program, texter, "Are you still there?")
+    jobs.run()
+    assert _row(second).status == "cancelled"
+    assert transport.sent == []
+
+
+def test_sending_is_throttled_per_number_by_re_enqueueing(
+    app, session, program, texter, transport, jobs
+):
+    throttle = Throttle(get_redis(app), "throttle-test")
+    ids = [_queue(session, program, texter, f"message {n}") for n in range(3)]
+    results = [
+        sender.send_message(
+            session,
+            message_id=message_id,
+            now=clock.now(),
+            transport=transport,
+            vault=get_vault(),
+            dispatcher=get_dispatcher(),
+            throttle=throttle,
+        ).outcome
+        for message_id in ids
+    ]
+    # One a second from this number; the others wait their turn (a real clock second can tick).
+    assert results.count("sent") in (1, 2) and "throttled" in results
+    assert [_row(i).status for i in ids].count("queued") == results.count("throttled")
+
+
+def test_throttled_job_is_re_enqueued_with_a_short_delay(session, program, texter, transport, jobs):
+    ids = [_queue(session, program, texter, f"message {n}") for n in range(4)]
+    jobs.run(max_rounds=1)
+    scheduled = jobs.scheduled()
+    assert scheduled, "over the limit, sends are re-enqueued a moment later"
+    assert all(when <= clock.now() + timedelta(seconds=3) for _, when in scheduled)
+    for _ in range(10):
+        jobs.run(until=clock.now() + timedelta(seconds=5))
+        if all(_row(i).status == "sent" for i in ids):
+            break
+    assert sorted(s["body"] for s in transport.sent) == [f"message {n}" for n in range(4)]
+
+
+def test_the_sweep_resends_a_message_whose_job_was_lost(session, program, texter, transport, jobs):
+    message_id = _queue(session, program, texter)
+    get_redis().flushdb()  # the job is gone (Redis restarted empty)
+    jobs.run()
+    assert transport.sent == []
+    found = sms_jobs.sweep_outbox(
+        session,
+        now=clock.now() + timedelta(minutes=2),
+        after=timedelta(seconds=60),
+        dispatcher=get_dispatcher(),
+    )
+    assert found == 1
+    jobs.run()
+    assert len(transport.sent) == 1 and _row(message_id).status == "sent"
+
+
+def test_a_send_left_half_done_is_reclaimed_only_after_the_threshold(
+    session, program, texter, transport, jobs
+):
+    message_id = _queue(session, program, texter)
+    get_redis().flushdb()
+    db.session.execute(
+        Message.__table__.update()
+        .where(Message.id == message_id)
+        .values(status="sending", status_updated_at=clock.now())
+    )
+    session.commit()
+    dispatcher = get_dispatcher()
+    soon = clock.now() + timedelta(seconds=10)
+    assert (
+        sms_jobs.sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher)
+        == 0
+    )
+    assert _row(message_id).status == "sending"
+    late = clock.now() + timedelta(minutes=2)
+    assert (
+        sms_jobs.sweep_outbox(session, now=late, after=timedelta(seconds=60), dispatcher=dispatcher)
+        == 1
+    )
+    jobs.run()
+    assert _row(message_id).status == "sent" and len(transport.sent) == 1
+
+
+def test_peer_alerts_go_to_the_peer_only_if_they_opted_in(session, make, program, transport, jobs):
+    peer = make.peer(program)
+    message = queue_sms(
+        session,
+        program=program,
+        body="alert",
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+        recipient="peer",
+        peer_profile_id=peer.id,
+    )
+    session.commit()
+    jobs.run()
+    assert _row(message.id).status == "cancelled" and transport.sent == []
+    from peerwork.models import PeerProfile
+
+    peer = session.get(PeerProfile, peer.id)
+    peer.sms_alerts = True
+    peer.alert_phone_encrypted = get_vault().encrypt("+17165550199")
+    second = queue_sms(
+        session,
+        program=program,
+        body="alert",
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+        recipient="peer",
+        peer_profile_id=peer.id,
+    )
+    session.commit()
+    jobs.run()
+    assert _row(second.id).status == "sent"
+    assert transport.sent[0]["to"] == "+17165550199"
