@@ -1,0 +1,180 @@
+"""Admin forms: short, labelled, with plain-language errors."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
+
+from peerwork import phones
+from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
+from peerwork.sms import texts as sms_texts
+
+DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                "Saturday", "Sunday"), strict=True))  # fmt: skip
+CHECKIN_LABELS = {
+    "none": "No check-in",
+    "1d": "The next day",
+    "3d": "After three days",
+    "1w": "After a week",
+}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
+class PhoneNumber:
+    """Validate a phone number and replace the field's data with its E.164 form."""
+
+    def __call__(self, form, field):
+        if not (field.data or "").strip():
+            field.data = None
+            return
+        try:
+            field.data = phones.normalize(field.data)
+        except phones.InvalidPhoneNumber as exc:
+            raise ValidationError(str(exc)) from exc
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""
+
+
+class NewProgramForm(FlaskForm):
+    name = StringField(
+        "Program name",
+        validators=[DataRequired("Give the program a name."), Length(max=200)],
+    )
+    timezone = SelectField("Timezone", validators=[DataRequired()])
+
+
+class SettingsForm(FlaskForm):
+    name = StringField(
+        "Program name", validators=[DataRequired("Give the program a name."), Length(max=200)]
+    )
+    sms_number = StringField("SMS number", validators=[PhoneNumber()])
+    timezone = SelectField("Timezone", validators=[DataRequired()])
+    offer_timeout_seconds = IntegerField(
+        "Seconds a peer has to accept an offer",
+        validators=[InputRequired("Enter a number."), NumberRange(15, 3600)],
+    )
+    wave_size = IntegerField(
+        "Peers offered at once", validators=[InputRequired("Enter a number."), NumberRange(1, 100)]
+    )
+    max_waves = IntegerField(
+        "Waves of offers before waiting",
+        validators=[InputRequired("Enter a number."), NumberRange(1, 20)],
+    )
+    default_capacity = IntegerField(
+        "Conversations a new peer takes at once",
+        validators=[InputRequired("Enter a number."), NumberRange(1, 20)],
+    )
+    keep_requests_after_hours = BooleanField("Keep requests made after hours for opening time")
+    checkin_default = SelectField(
+        "Default check-in after a conversation",
+        choices=choices((c, CHECKIN_LABELS[c]) for c in CHECKIN_CHOICES),
+    )
+    quiet_start = StringField("Quiet hours start", validators=[DataRequired()])
+    quiet_end = StringField("Quiet hours end", validators=[DataRequired()])
+    retention_days = IntegerField(
+        "Days to keep message text",
+        validators=[InputRequired("Enter a number."), NumberRange(1, 3650)],
+    )
+
+
+def hours_form_class():
+    """A form with open/start/end for each weekday, and closed dates."""
+
+    class HoursForm(FlaskForm):
+        closed_dates = TextAreaField("Closed days (one date a line, like 2026-12-25)")
+
+    for day in WEEKDAYS:
+        setattr(HoursForm, f"open_{day}", BooleanField(DAY_NAMES[day]))
+        setattr(HoursForm, f"start_{day}", StringField(f"{DAY_NAMES[day]} opens"))
+        setattr(HoursForm, f"end_{day}", StringField(f"{DAY_NAMES[day]} closes"))
+    return HoursForm
+
+
+def texts_form_class():
+    """One text area per texter-facing text an admin may reword."""
+
+    class TextsForm(FlaskForm):
+        pass
+
+    for key in sms_texts.EDITABLE:
+        setattr(TextsForm, key, TextAreaField(key.replace("_", " ").capitalize()))
+    return TextsForm
+
+
+class TopicForm(FlaskForm):
+    name = StringField(
+        "Topic name", validators=[DataRequired("Give the topic a name."), Length(max=60)]
+    )
+    keywords = StringField("Keywords texters might use", validators=[Length(max=300)])
+    description = TextAreaField("Note for peers (optional)", validators=[Length(max=500)])
+
+
+class ContactForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired("Enter the contact's name."),
+                                           Length(max=120)])  # fmt: skip
+    phone = StringField("Mobile number for alerts", validators=[PhoneNumber()])
+    user_id = SelectField("Linked supervisor account", coerce=int, validate_choice=True)
+    is_backup = BooleanField("Backup: alerted only when nobody acknowledges in time")
+
+
+class ResourceForm(FlaskForm):
+    name = StringField(
+        "Name", validators=[DataRequired("Enter the resource's name."), Length(max=120)]
+    )
+    description = TextAreaField("What it offers", validators=[Length(max=1000)])
+    phone = StringField("Phone or text number", validators=[Length(max=40)])
+    url = StringField(
+        "Web address",
+        validators=[
+            Optional(),
+            Length(max=300),
+            URL(message="Enter a full address like https://…"),
+        ],
+    )
+    topic_ids = SelectMultipleField("Topics (none selected: every topic)", coerce=int)
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(
+        "Email addresses",
+        validators=[DataRequired("Enter at least one email address."), Length(max=20000)],
+    )
+
+
+class TestSmsForm(FlaskForm):
+    contact_id = SelectField("Send to", coerce=int)
+
+
+class AuditFilterForm(FlaskForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    action = SelectField("Action", validators=[Optional()])
+    actor = SelectField("Who", coerce=int, validators=[Optional()])
+    program = SelectField("Program", coerce=int, validators=[Optional()])
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To (inclusive)", validators=[Optional()])
