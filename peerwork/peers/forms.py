@@ -13,6 +13,7 @@ from wtforms import (
     TelField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -29,6 +30,11 @@ OUTCOMES = (
     ("cut_short", "It ended before we got far"),
 )
 CHECKIN_LABELS = {"none": "No check-in", "1d": "In 1 day", "3d": "In 3 days", "1w": "In 1 week"}
+
+
+def choices(pairs) -> list[SelectChoice]:
+    """WTForms 3.3 wants SelectChoice objects, not tuples."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -81,10 +87,10 @@ class FlagForm(FlaskForm):
 
 class WrapUpForm(FlaskForm):
     topic_id = SelectField("Topic of the conversation", coerce=int)
-    outcome = RadioField("How did it go?", choices=OUTCOMES, validators=[InputRequired()])
+    outcome = RadioField("How did it go?", choices=choices(OUTCOMES), validators=[InputRequired()])
     checkin_choice = RadioField(
         "Check in with the texter",
-        choices=[(c, CHECKIN_LABELS[c]) for c in CHECKIN_CHOICES],
+        choices=choices((c, CHECKIN_LABELS[c]) for c in CHECKIN_CHOICES),
         validators=[InputRequired()],
     )
 
@@ -105,7 +111,7 @@ def quiz_form(questions, formdata=None):
             f"q{i}",
             RadioField(
                 question.prompt,
-                choices=list(enumerate(question.choices)),
+                choices=choices(enumerate(question.choices)),
                 coerce=int,
                 validators=[Optional()],
             ),

@@ -132,7 +132,7 @@ def profile():
     program = db.session.get(Program, profile.program_id)
     onboarding = profile.onboarded_at is None
     form = forms.ProfileForm()
-    form.topics.choices = [(t.id, t.name) for t in program.topics if t.active]
+    form.topics.choices = forms.choices((t.id, t.name) for t in program.topics if t.active)
     if request.method == "GET":
         _fill_profile_form(form, profile)
     elif form.validate_on_submit():
@@ -485,9 +485,10 @@ def end(conversation_id: int):
         flash("This conversation has already ended.", "info")
         return redirect(url_for("peers.conversation", conversation_id=conversation.id))
     form = forms.WrapUpForm()
-    form.topic_id.choices = [(0, "No particular topic")] + [
-        (t.id, t.name) for t in program.topics if t.active or t.id == conversation.topic_id
-    ]
+    form.topic_id.choices = forms.choices(
+        [(0, "No particular topic")]
+        + [(t.id, t.name) for t in program.topics if t.active or t.id == conversation.topic_id]
+    )
     if request.method == "GET":
         form.topic_id.data = conversation.topic_id or 0
         form.checkin_choice.data = program.checkin_default
