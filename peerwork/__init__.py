@@ -54,6 +54,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     from peerwork.admin.routes import bp as admin_bp
     from peerwork.auth.routes import bp as auth_bp
+    from peerwork.checkins.routes import bp as care_bp
     from peerwork.main import bp as main_bp
     from peerwork.peers.routes import bp as peers_bp
     from peerwork.sms.routes import bp as sms_bp
@@ -64,6 +65,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(peers_bp, url_prefix="/peer")
     app.register_blueprint(training_bp, url_prefix="/admin/training")
+    app.register_blueprint(care_bp, url_prefix="/care")
     app.register_blueprint(sms_bp, url_prefix="/sms")
     if app.config["DEV_PHONE_ENABLED"]:
         from peerwork.sms.devphone import bp as devphone_bp
