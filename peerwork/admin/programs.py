@@ -223,6 +223,9 @@ def parse_hours(rows: dict[str, tuple[bool, str, str]]) -> dict[str, list[list[s
         if not is_open:
             continue
         start, end = (start or "").strip(), (end or "").strip()
+        if end == "00:00":
+            # A time input cannot say 24:00: closing at 00:00 means at midnight.
+            end = "24:00"
         if not _TIME.match(start) or start == "24:00" or not _TIME.match(end):
             raise SetupError(day, "Use times like 09:00 and 17:00 (24:00 for midnight).")
         if end <= start:
@@ -610,14 +613,14 @@ def checklist(session: Session, program: Program, now: datetime) -> Checklist:
             "At least one certified peer",
             bool(peers),
             detail=f"{len(peers)} certified peer{'s' if len(peers) != 1 else ''}.",
-            fix_endpoint="admin.volunteers",
+            fix_endpoint="admin.volunteers_page",
         ),
         CheckItem(
             "contacts",
             "An escalation contact for crisis alerts",
             bool(contacts),
             detail=f"{contacts} contact{'s' if contacts != 1 else ''}.",
-            fix_endpoint="admin.contacts",
+            fix_endpoint="admin.contacts_page",
         ),
     ]
     for topic in topics:
@@ -630,7 +633,7 @@ def checklist(session: Session, program: Program, now: datetime) -> Checklist:
                     False,
                     blocking=False,
                     detail="Texters who pick it will wait until a peer who takes it is free.",
-                    fix_endpoint="admin.volunteers",
+                    fix_endpoint="admin.volunteers_page",
                 )
             )
     return Checklist(items)
