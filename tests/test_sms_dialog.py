@@ -10,7 +10,7 @@ from tests.sms_helpers import Phone
 
 @pytest.fixture
 def program(make):
-    return make.program(name="Acme Peer Line")
+    return make.program(name="Acme Peer Line", messages_per_second=30)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ NUMBER = "+17165550177"
 
 @pytest.fixture
 def sent_message(session, make):
-    program = make.program()
+    program = make.program(messages_per_second=30)
     texter = make.texter(program, NUMBER)
     message = queue_sms(
         session,

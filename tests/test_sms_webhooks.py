@@ -21,7 +21,7 @@ NUMBER = "+17165550123"
 
 @pytest.fixture
 def program(make):
-    return make.program(name="Acme Peer Line")
+    return make.program(name="Acme Peer Line", messages_per_second=30)
 
 
 @pytest.fixture
