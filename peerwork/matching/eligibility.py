@@ -28,7 +28,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, literal, or_, select, true
+from sqlalchemy import and_, case, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from peerwork.matching.ranking import WEEK, Candidate, rank
@@ -53,23 +53,23 @@ PAGE_SIZE = 200
 
 
 def _attempt_counts(module, now: datetime):
-    """SQL: a passed attempt by the outer peer that counts for `module` at `now`."""
+    """SQL: a passed attempt by the outer peer that counts for the outer `module` at `now`."""
     return (
         exists()
         .where(
-            TrainingAttempt.module_id == module.id,
+            TrainingAttempt.module_id == module.c.id,
             TrainingAttempt.peer_profile_id == PeerProfile.id,
             TrainingAttempt.passed.is_(True),
             or_(
-                TrainingAttempt.module_version == module.version,
+                TrainingAttempt.module_version == module.c.version,
                 and_(
-                    TrainingAttempt.module_version == module.version - 1,
-                    module.previous_version_valid_until.is_not(None),
-                    module.previous_version_valid_until > now,
+                    TrainingAttempt.module_version == module.c.version - 1,
+                    module.c.previous_version_valid_until.is_not(None),
+                    module.c.previous_version_valid_until > now,
                 ),
             ),
         )
-        .correlate(PeerProfile)
+        .correlate(PeerProfile, module)
     )
 
 
@@ -82,7 +82,7 @@ def certified_clause(now: datetime):
             module.c.program_id == PeerProfile.program_id,
             module.c.required.is_(True),
             module.c.retired_at.is_(None),
-            ~_attempt_counts(module.c, now),
+            ~_attempt_counts(module, now),
         )
         .correlate(PeerProfile)
     )
@@ -228,20 +228,25 @@ def _lists_topic(topic_id: int):
 
 def candidate_select(request: SupportRequest, now: datetime):
     """One SELECT: eligible peers with their ranking inputs, in ranking order."""
-    topic_fit = _lists_topic(request.topic_id) if request.topic_id is not None else literal(True)
+    if request.topic_id is not None:
+        topic_fit = _lists_topic(request.topic_id).label("topic_fit")
+    else:
+        topic_fit = true().label("topic_fit")
     week = _week_count(now).label("week_count")
-    preferred = (
-        case((PeerProfile.id == request.preferred_peer_id, 0), else_=1)
-        if request.preferred_peer_id is not None
-        else literal(1)
-    )
-    # Mirrors ranking.rank_key, so the first page holds the best candidates.
-    crisis_first = (
-        case((PeerProfile.active_conversations == 0, 0), else_=1)
-        if request.is_crisis
-        else literal(0)
-    )
-    fit_order = case((topic_fit, 0), else_=1) if request.topic_id is not None else literal(0)
+    # Mirrors ranking.rank_key, so that the first page holds the best candidates.
+    order = []
+    if request.preferred_peer_id is not None:
+        order.append(case((PeerProfile.id == request.preferred_peer_id, 0), else_=1))
+    if request.is_crisis:
+        order.append(case((PeerProfile.active_conversations == 0, 0), else_=1))
+    if request.topic_id is not None:
+        order.append(topic_fit.desc())
+    order += [
+        PeerProfile.active_conversations,
+        week,
+        PeerProfile.last_matched_at.asc().nulls_first(),
+        PeerProfile.id,
+    ]
     return (
         select(
             PeerProfile.id,
@@ -249,7 +254,7 @@ def candidate_select(request: SupportRequest, now: datetime):
             PeerProfile.capacity,
             PeerProfile.last_matched_at,
             week,
-            topic_fit.label("topic_fit") if request.topic_id is not None else true(),
+            topic_fit,
             PeerProfile.availability,
             and_(
                 PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted.is_not(None)
@@ -257,15 +262,7 @@ def candidate_select(request: SupportRequest, now: datetime):
         )
         .join(User, User.id == PeerProfile.user_id)
         .where(*eligibility_conditions(request, now))
-        .order_by(
-            preferred,
-            crisis_first,
-            fit_order,
-            PeerProfile.active_conversations,
-            week,
-            PeerProfile.last_matched_at.asc().nulls_first(),
-            PeerProfile.id,
-        )
+        .order_by(*order)
     )
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -170,8 +170,8 @@ def _send_wave(
     dispatcher,
     *,
     budget: dict[int, int] | None = None,
-) -> list[Offer]:
-    """Offer the request to the next wave of peers; no one eligible: it waits."""
+) -> list[ranking.Candidate]:
+    """Offer the request to the next wave of peers (returned); no one eligible: it waits."""
     size = ranking.wave_size(program.wave_size, is_crisis=request.is_crisis)
     exclude = {peer for peer, left in (budget or {}).items() if left <= 0}
     candidates = eligibility.eligible_peers(session, request, now, want=size, exclude=exclude)[
@@ -188,19 +188,22 @@ def _send_wave(
         states.SUPPORT_REQUEST.advance(request, "offering")
     request.wave += 1
     expires_at = now + timedelta(seconds=program.offer_timeout_seconds)
-    offers = [
-        Offer(
-            request_id=request.id,
-            peer_profile_id=c.peer_profile_id,
-            wave=request.wave,
-            state="open",
-            created_at=now,
-            expires_at=expires_at,
-        )
-        for c in candidates
-    ]
-    session.add_all(offers)
-    session.flush()
+    # One multi-row INSERT for the whole wave.
+    session.execute(
+        insert(Offer),
+        [
+            {
+                "request_id": request.id,
+                "peer_profile_id": c.peer_profile_id,
+                "wave": request.wave,
+                "state": "open",
+                "created_at": now,
+                "expires_at": expires_at,
+            }
+            for c in candidates
+        ],
+    )
+    session.expire(request, ["offers"])
     if budget is not None:
         for c in candidates:
             budget[c.peer_profile_id] = (
@@ -214,7 +217,7 @@ def _send_wave(
         job_id=f"expire-{request.id}-{request.wave}",
     )
     _alert_peers(session, program, request, [c for c in candidates if c.wants_sms], now, dispatcher)
-    return offers
+    return candidates
 
 
 def _has_open(session: Session, request_id: int, now: datetime) -> bool:

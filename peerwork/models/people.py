@@ -12,6 +12,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -32,6 +33,8 @@ peer_topics = Table(
     Base.metadata,
     Column("peer_profile_id", ForeignKey("peer_profiles.id", ondelete="CASCADE"), primary_key=True),
     Column("topic_id", ForeignKey("topics.id", ondelete="CASCADE"), primary_key=True),
+    # Matching looks peers up by topic.
+    Index("ix_peer_topics_topic_peer", "topic_id", "peer_profile_id"),
 )
 
 
@@ -99,6 +102,8 @@ class PeerProfile(Base):
         UniqueConstraint("user_id", "program_id"),
         UniqueConstraint("program_id", "alias"),
         CheckConstraint("capacity BETWEEN 1 AND 20", name="capacity_range"),
+        # Matching starts from the switched-on peers of one program.
+        Index("ix_peer_profiles_program_available", "program_id", "available"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
