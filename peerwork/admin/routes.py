@@ -6,7 +6,7 @@ otherwise); every change is audited by the domain function it calls.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -789,8 +789,12 @@ def program_reports(program_id: int):
 def audit_log():
     org_id = current_user.organization_id
     form = AuditFilterForm(request.args)
+    recorded = audit_view.actions(db.session, org_id)
+    areas = sorted({a.split(".")[0] for a in recorded})
     form.action.choices = choices(
-        [("", "Any action")] + [(a, a) for a in audit_view.actions(db.session, org_id)]
+        [("", "Any action")]
+        + [(area, f"{area}: every action") for area in areas]
+        + [(a, a) for a in recorded]
     )
     people = db.session.scalars(
         select(User).where(User.organization_id == org_id).order_by(User.name)
@@ -800,20 +804,23 @@ def audit_log():
         select(Program).where(Program.organization_id == org_id).order_by(Program.name)
     ).all()
     form.program.choices = choices([(0, "Any program")] + [(p.id, p.name) for p in org_programs])
-    valid = form.validate() if request.args else True
+    # A search form: anything unreadable is ignored rather than refused.
+    known_actions = {c.value for c in form.action.choices}
+    action = request.args.get("action") if request.args.get("action") in known_actions else None
     tz = ZoneInfo(org_programs[0].timezone) if org_programs else UTC
 
-    def day_start(value) -> datetime | None:
+    def day_start(value: date | None) -> datetime | None:
         return datetime.combine(value, time.min, tz).astimezone(UTC) if value else None
 
+    since, until = form.since.data, form.until.data
     page = audit_view.search(
         db.session,
         organization_id=org_id,
-        action=form.action.data if valid else None,
-        actor_user_id=form.actor.data if valid else None,
-        program_id=form.program.data if valid else None,
-        since=day_start(form.since.data) if valid else None,
-        until=day_start(form.until.data + timedelta(days=1)) if valid and form.until.data else None,
+        action=action,
+        actor_user_id=request.args.get("actor", 0, type=int) or None,
+        program_id=request.args.get("program", 0, type=int) or None,
+        since=day_start(since),
+        until=day_start(until + timedelta(days=1)) if until else None,
         page=request.args.get("page", 1, type=int),
     )
     args = {k: v for k, v in request.args.items() if k != "page" and v}
