@@ -1,0 +1,180 @@
+"""Taking the training: failing shows why, passing every module certifies, and a
+new version of a required module must be re-passed within its grace period."""
+
+from __future__ import annotations
+
+import html
+from datetime import timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from peerwork.matching.eligibility import is_certified
+from peerwork.models import TrainingAttempt, TrainingModule
+from peerwork.training import authoring, grading
+from peerwork.training.curriculum import install_default_curriculum
+
+
+@pytest.fixture(autouse=True)
+def frozen(now):
+    with time_machine.travel(now, tick=False):
+        yield
+
+
+@pytest.fixture
+def program(make, session, now):
+    program = make.program()
+    install_default_curriculum(session, program_id=program.id, now=now)
+    return program
+
+
+@pytest.fixture
+def modules(session, program):
+    return session.scalars(
+        select(TrainingModule)
+        .where(TrainingModule.program_id == program.id)
+        .order_by(TrainingModule.position)
+    ).all()
+
+
+@pytest.fixture
+def trainee(make, program, client):
+    peer = make.peer(program, certified=False, available=False)
+    client.login(peer.user)
+    return peer
+
+
+def right_answers(module):
+    return {f"q{i}": str(q.correct_index) for i, q in enumerate(module.questions)}
+
+
+def wrong_answers(module):
+    return {
+        f"q{i}": str((q.correct_index + 1) % len(q.choices)) for i, q in enumerate(module.questions)
+    }
+
+
+def test_an_uncertified_peer_lands_on_training_with_a_progress_bar(client, trainee, modules):
+    response = client.get("/peer/", follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert "Your training" in page
+    assert f"0 of {len(modules)}" in page and 'aria-valuenow="0"' in page
+    assert all(m.title in page for m in modules)
+
+
+def test_the_lesson_is_rendered_and_leads_to_the_quiz(client, trainee, modules):
+    page = client.get(f"/peer/training/{modules[5].id}").get_data(as_text=True)
+    assert (
+        "crisis protocol</h2>" in page
+        and "<script" not in page.split("<article")[1].split("</article>")[0]
+    )
+    assert "741741" in page
+    quiz = client.get(f"/peer/training/{modules[5].id}/quiz").get_data(as_text=True)
+    assert modules[5].questions[0].prompt in quiz
+
+
+def test_failing_a_quiz_shows_why_each_wrong_answer_is_wrong(client, session, trainee, modules):
+    module = modules[0]
+    answers = right_answers(module)
+    first = module.questions[0]
+    wrong_choice = (first.correct_index + 1) % len(first.choices)
+    answers["q0"] = str(wrong_choice)
+    answers.pop("q1")  # left unanswered
+    response = client.post_form(f"/peer/training/{module.id}/quiz", answers)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 200
+    assert "Not passed yet: 60%" in page and "You need 80% to pass" in page
+    assert 'You chose "' + first.choices[wrong_choice] in page
+    assert 'The right answer is "' + first.choices[first.correct_index] in page
+    assert first.explanation.split(".")[0] in page
+    assert "You did not answer." in page
+    assert "Try the quiz again" in page
+    attempt = session.scalar(
+        select(TrainingAttempt).where(TrainingAttempt.peer_profile_id == trainee.id)
+    )
+    assert (attempt.score, attempt.passed, attempt.module_version) == (60, False, 1)
+
+
+def test_passing_every_module_certifies_the_peer(client, session, trainee, modules, now):
+    for module in modules[:-1]:
+        page = client.post_form(f"/peer/training/{module.id}/quiz", right_answers(module)).get_data(
+            as_text=True
+        )
+        assert "Passed: 100%" in page
+    assert not is_certified(session, trainee.id, now)
+    last = client.post_form(f"/peer/training/{modules[-1].id}/quiz", right_answers(modules[-1]))
+    assert "You have finished your required training" in last.get_data(as_text=True)
+    assert is_certified(session, trainee.id, now)
+    dashboard = client.get("/peer/")
+    assert dashboard.status_code == 200 and "Not available" in dashboard.get_data(as_text=True)
+
+
+def test_a_peer_cannot_take_another_programs_quiz(client, make, session, trainee, now):
+    other = make.program()
+    install_default_curriculum(session, program_id=other.id, now=now)
+    foreign = session.scalar(select(TrainingModule).where(TrainingModule.program_id == other.id))
+    assert client.get(f"/peer/training/{foreign.id}").status_code == 404
+    assert (
+        client.post_form(f"/peer/training/{foreign.id}/quiz", right_answers(foreign)).status_code
+        == 404
+    )
+    with pytest.raises(grading.QuizError):
+        grading.submit_quiz(
+            session, module_id=foreign.id, peer_profile_id=trainee.id, answers=[], now=now
+        )
+
+
+def test_a_new_version_must_be_repassed_after_the_grace_period(
+    session, make, program, modules, now, later
+):
+    peer = make.peer(program)  # passed everything at version 1
+    admin = make.admin(session.get(type(program.organization), program.organization_id))
+    assert is_certified(session, peer.id, now)
+    module = modules[5]
+    authoring.publish_version(session, module=module, grace_days=7, now=now, actor=admin)
+    assert module.version == 2
+    assert is_certified(session, peer.id, later(days=6)), "the old pass counts during the grace"
+    assert not is_certified(session, peer.id, later(days=7, minutes=1)), "and not after it"
+    grading.submit_quiz(
+        session,
+        module_id=module.id,
+        peer_profile_id=peer.id,
+        answers=[q.correct_index for q in module.questions],
+        now=later(days=8),
+    )
+    assert is_certified(session, peer.id, later(days=8))
+
+
+def test_publishing_with_no_grace_stops_matching_at_once(session, make, program, modules, now):
+    peer = make.peer(program)
+    admin = make.admin(session.get(type(program.organization), program.organization_id))
+    authoring.publish_version(session, module=modules[0], grace_days=0, now=now, actor=admin)
+    assert not is_certified(session, peer.id, now)
+
+
+def test_an_optional_module_does_not_gate(session, make, program, modules, now):
+    peer = make.peer(program)
+    admin = make.admin(session.get(type(program.organization), program.organization_id))
+    module = authoring.add_module(
+        session,
+        program_id=program.id,
+        title="Extra reading",
+        lesson_md="Read this.",
+        now=now,
+        actor=admin,
+    )
+    assert module.required is False
+    assert is_certified(session, peer.id, now)
+
+
+def test_the_training_page_shows_a_module_to_repass(client, session, make, program, modules, now):
+    peer = make.peer(program)
+    admin = make.admin(session.get(type(program.organization), program.organization_id))
+    authoring.publish_version(session, module=modules[2], grace_days=10, now=now, actor=admin)
+    client.login(peer.user)
+    page = client.get("/peer/training").get_data(as_text=True)
+    assert "Updated · re-pass by 05 Dec" in page
+    dashboard = client.get("/peer/").get_data(as_text=True)
+    assert "A training module was updated" in dashboard and modules[2].title in dashboard
+    assert timedelta(days=10) == modules[2].previous_version_valid_until - now
