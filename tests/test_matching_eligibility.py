@@ -230,3 +230,19 @@ def test_nobody_is_offered_when_the_program_is_not_live(session, make, now, stat
 def test_peers_of_another_program_are_never_offered(session, make, program, now):
     make.peer(make.program())
     assert offered(session, request_for(session, make, program, now=now), now) == set()
+
+
+def test_passing_one_module_does_not_count_for_another(session, make, program, now):
+    first = module(session, program, now)
+    module(session, program, now, version=2)
+    peer = make.peer(program, certified=False)
+    passed(session, peer, first, 1, now)
+    passed(session, peer, first, 2, now)
+    assert not eligibility.is_certified(session, peer.id, now)
+    assert offered(session, request_for(session, make, program, now=now), now) == set()
+
+
+def test_a_module_of_another_program_does_not_gate_this_one(session, make, program, now):
+    module(session, make.program(), now)
+    peer = make.peer(program, certified=False)
+    assert eligibility.is_certified(session, peer.id, now)
