@@ -309,7 +309,11 @@ def handle(turn: Turn) -> None:
         turn.move("choosing_topic")
         request_support(turn, match_topic(turn.session, turn.program, turn.body)[1])
     else:
-        turn.reply("not_connected")
+        # An idle texter's "1".."5" may be the answer to a check-in they were sent.
+        from peerwork.checkins.schedule import take_answer
+
+        if not take_answer(turn):
+            turn.reply("not_connected")
 
 
 # -- built-in keywords -------------------------------------------------------------
@@ -356,6 +360,7 @@ def done_keyword(turn: Turn) -> None:
             now=turn.now,
             dispatcher=turn.dispatcher,
         )
+        turn.session.flush()
         turn.session.refresh(turn.texter)
         if turn.texter.dialog_state == "connected":
             turn.move("idle")
@@ -367,6 +372,7 @@ def done_keyword(turn: Turn) -> None:
         cancel_request(
             turn.session, request_id=request.id, now=turn.now, dispatcher=turn.dispatcher
         )
+        turn.session.flush()
         turn.session.refresh(turn.texter)
         turn.move("idle")
         turn.reply("request_cancelled")
@@ -409,5 +415,6 @@ def opt_in_keyword(turn: Turn) -> None:
     from peerwork.sms.optout import opt_in
 
     opt_in(turn.session, texter_id=turn.texter.id, now=turn.now)
+    turn.session.flush()
     turn.session.refresh(turn.texter)
     turn.reply("opted_in")

@@ -52,6 +52,7 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
 
         cancel_request(session, request_id=request.id, now=now, dispatcher=dispatcher)
     # end_conversation / cancel_request may have moved the dialog on; opting out wins.
+    session.flush()
     session.refresh(texter)
     if texter.dialog_state != "opted_out":
         states.DIALOG.advance(texter, "opted_out", attr="dialog_state")

@@ -204,6 +204,12 @@ _ALL = [
         description="Reply to CHECKIN OFF.",
     ),
     SmsText(
+        "checkin_options",
+        "Text CHECKIN WEEKLY for a short check-in once a week, or CHECKIN OFF to stop them. "
+        "TALK reaches a peer.",
+        description="Reply to CHECKIN on its own.",
+    ),
+    SmsText(
         "plan",
         "Your plan:\n{plan}",
         max_segments=10,
@@ -229,6 +235,12 @@ _ALL = [
         "staff_crisis_alert",
         "peerwork: a crisis alert needs a supervisor in {program}. Please open the alerts page now.",
         description="To escalation contacts when a crisis is detected.",
+    ),
+    SmsText(
+        "staff_backup_alert",
+        "peerwork: a {what} alert in {program} has had no answer for {minutes} minutes. "
+        "Please open the alerts page now.",
+        description="To backup contacts when no supervisor acknowledged an alert in time.",
     ),
     SmsText(
         "staff_alert",
