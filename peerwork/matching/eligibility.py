@@ -22,13 +22,14 @@ time; the weekly hours (JSON) are checked in Python on that bounded page.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, func, or_, select, true
+from sqlalchemy import Text, and_, case, cast, exists, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from peerwork.matching.ranking import WEEK, Candidate, rank
@@ -46,7 +47,7 @@ from peerwork.models import (
 )
 
 # Rows fetched per eligibility query; the weekly-hours check runs on a page.
-PAGE_SIZE = 200
+PAGE_SIZE = 50
 
 
 # -- certification -------------------------------------------------------------
@@ -168,6 +169,11 @@ def _minutes(value: str) -> int:
     return int(hours) * 60 + int(minutes)
 
 
+@lru_cache(maxsize=1024)
+def _schedule(raw: str | None) -> dict:
+    return json.loads(raw) if raw else {}
+
+
 def within_weekly_hours(hours: dict | None, local: datetime) -> bool:
     """True when the local moment falls inside `{"mon": [["09:00", "17:00"]], ...}`."""
     if not hours:
@@ -255,7 +261,8 @@ def candidate_select(request: SupportRequest, now: datetime):
             PeerProfile.last_matched_at,
             week,
             topic_fit,
-            PeerProfile.availability,
+            # As text: schedules repeat across peers, so each distinct one is parsed once.
+            cast(PeerProfile.availability, Text).label("availability"),
             and_(
                 PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted.is_not(None)
             ).label("wants_sms"),
@@ -287,7 +294,7 @@ def eligible_peers(
     while True:
         rows = session.execute(query.limit(page_size).offset(offset)).all()
         for row in rows:
-            if row[0] in skip or not within_weekly_hours(row[6], local):
+            if row[0] in skip or not within_weekly_hours(_schedule(row[6]), local):
                 continue
             found.append(
                 Candidate(
