@@ -284,3 +284,7 @@ def unread_counts(session: Session, *, peer_profile_id: int) -> dict[int, int]:
         .group_by(Conversation.id)
     ).all()
     return {conversation_id: count for conversation_id, count in rows}
+
+
+# The check-ins area registers its scheduler in AFTER_END_HOOKS on import.
+import peerwork.checkins  # noqa: E402, F401

@@ -1,0 +1,467 @@
+"""Check-ins: when they are due, sending them, and what the texter's answer does.
+
+Timing rule (program-local time, `program.timezone`):
+
+- A follow-up is due 1, 3 or 7 calendar days after the conversation ended, at
+  the same local time of day (so a chat that ended at 18:40 is followed up
+  at 18:40, across daylight-saving changes too).
+- If that moment falls in quiet hours (`quiet_start`..`quiet_end`, default
+  21:00-08:00), it is held until quiet hours end (08:00 that morning).
+- It expires `checkin_ttl_hours` after it was due, but never later than the
+  start of the next quiet period: a check-in delayed by an outage is dropped
+  rather than sent at night.
+- Weekly check-ins (CHECKIN WEEKLY) follow the same rule, 7 days apart.
+
+Sending (`deliver`) re-checks everything at send time: an opted-out texter is
+never texted, a texter who is talking to a peer (or choosing a topic,
+waiting) is skipped, and every state change is a conditional UPDATE, so a
+job that runs twice sends once.
+
+An answer is the texter's "1".."5" or TALK within `ANSWER_WINDOW` of the
+check-in; 1, 2 or TALK opens a new request that prefers the same peer.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from peerwork.models import (
+    CheckIn,
+    Conversation,
+    Program,
+    SupportRequest,
+    Texter,
+    states,
+)
+from peerwork.sms import hours, texts
+from peerwork.sms.keywords import normalize
+from peerwork.sms.outbox import queue_sms
+
+log = logging.getLogger(__name__)
+
+DELAY_DAYS = {"1d": 1, "3d": 3, "1w": 7}
+WEEKLY_DAYS = 7
+# How long after a check-in is sent a bare "1".."5" still answers it.
+ANSWER_WINDOW = timedelta(hours=72)
+LOW_SCORES = (1, 2)
+_SCORE = re.compile(r"#?([1-5])(?:\s*/\s*5)?")
+# Ended this way, there is nobody to check in with (opted out) or the texter
+# is already back in the queue for someone else (hand back).
+_NO_FOLLOWUP = ("optout", "handback")
+
+
+# -- local time ------------------------------------------------------------------
+
+
+def _zone(program: Program) -> ZoneInfo:
+    return ZoneInfo(program.timezone or "UTC")
+
+
+def _clock(value: str) -> time:
+    hour, minute = value.split(":")
+    return time(int(hour) % 24, int(minute))
+
+
+def _local(day: date, at: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, at, tzinfo=zone).astimezone(UTC)
+
+
+def _quiet(program: Program) -> tuple[time, time] | None:
+    start, end = _clock(program.quiet_start or "00:00"), _clock(program.quiet_end or "00:00")
+    return None if start == end else (start, end)
+
+
+def in_quiet_hours(program: Program, moment: datetime) -> bool:
+    """True when `moment` falls in the program's quiet hours (local time)."""
+    quiet = _quiet(program)
+    if quiet is None:
+        return False
+    start, end = quiet
+    local = moment.astimezone(_zone(program)).time()
+    if start > end:  # wraps past midnight, e.g. 21:00-08:00
+        return local >= start or local < end
+    return start <= local < end
+
+
+def quiet_hours_end(program: Program, moment: datetime) -> datetime:
+    """The first moment at or after `moment` outside quiet hours (UTC)."""
+    if not in_quiet_hours(program, moment):
+        return moment
+    start, end = _quiet(program)
+    zone = _zone(program)
+    local = moment.astimezone(zone)
+    day = local.date()
+    if start > end and local.time() >= start:
+        day += timedelta(days=1)
+    return _local(day, end, zone)
+
+
+def next_quiet_start(program: Program, moment: datetime) -> datetime | None:
+    """The next start of quiet hours strictly after `moment` (UTC), or None without quiet hours."""
+    quiet = _quiet(program)
+    if quiet is None:
+        return None
+    zone = _zone(program)
+    local = moment.astimezone(zone)
+    candidate = _local(local.date(), quiet[0], zone)
+    if candidate <= moment:
+        candidate = _local(local.date() + timedelta(days=1), quiet[0], zone)
+    return candidate
+
+
+def due_after(program: Program, start: datetime, days: int) -> datetime:
+    """`days` calendar days after `start` at the same local time, moved out of quiet hours."""
+    zone = _zone(program)
+    local = start.astimezone(zone)
+    target = _local(local.date() + timedelta(days=days), local.time().replace(microsecond=0), zone)
+    return quiet_hours_end(program, target)
+
+
+def expiry_for(program: Program, due_at: datetime) -> datetime:
+    """When a check-in due at `due_at` is dropped: after the TTL or at the next quiet hours."""
+    expires = due_at + timedelta(hours=program.checkin_ttl_hours)
+    quiet_start = next_quiet_start(program, due_at)
+    return min(expires, quiet_start) if quiet_start is not None else expires
+
+
+# -- scheduling ------------------------------------------------------------------
+
+
+def job_id(checkin: CheckIn) -> str:
+    """The RQ job id for one delivery attempt (a held check-in gets a new one)."""
+    return f"checkin-{checkin.id}-{int(checkin.due_at.timestamp())}"
+
+
+def enqueue_delivery(dispatcher, checkin: CheckIn) -> None:
+    """Ask RQ to run `send_checkin` when the check-in is due."""
+    if dispatcher is None:
+        return  # the periodic sweep delivers it
+    # Enqueued before the caller commits: harmless, as the job runs a day or
+    # more later, and a job that finds no row returns quietly (the sweep repairs).
+    dispatcher.enqueue(
+        "checkins.jobs.send_checkin", checkin.id, at=checkin.due_at, job_id=job_id(checkin)
+    )
+
+
+def schedule_followup(
+    session: Session, *, conversation: Conversation, now: datetime, dispatcher
+) -> CheckIn | None:
+    """Schedule the check-in chosen at the end of a conversation (None when none is due)."""
+    days = DELAY_DAYS.get(conversation.checkin_choice or "none")
+    if days is None or conversation.ended_by in _NO_FOLLOWUP or conversation.ended_at is None:
+        return None
+    texter = session.get(Texter, conversation.texter_id)
+    if texter is None or texter.opted_out_at is not None:
+        return None
+    existing = session.scalar(
+        select(CheckIn).where(
+            CheckIn.conversation_id == conversation.id, CheckIn.kind == "followup"
+        )
+    )
+    if existing is not None:
+        return existing
+    program = session.get(Program, conversation.program_id)
+    due_at = due_after(program, conversation.ended_at, days)
+    checkin = CheckIn(
+        program_id=program.id,
+        texter_id=texter.id,
+        conversation_id=conversation.id,
+        peer_profile_id=conversation.peer_profile_id,
+        kind="followup",
+        state="scheduled",
+        due_at=due_at,
+        expires_at=expiry_for(program, due_at),
+        created_at=now,
+    )
+    session.add(checkin)
+    session.flush()
+    enqueue_delivery(dispatcher, checkin)
+    return checkin
+
+
+def after_conversation_end(session: Session, conversation: Conversation, now: datetime, dispatcher):
+    """The conversation core's end hook: schedule the chosen check-in."""
+    schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
+
+
+def last_conversation(session: Session, texter_id: int) -> Conversation | None:
+    """The texter's most recent conversation, if any."""
+    return session.scalar(
+        select(Conversation)
+        .where(Conversation.texter_id == texter_id)
+        .order_by(Conversation.started_at.desc(), Conversation.id.desc())
+        .limit(1)
+    )
+
+
+def schedule_recurring(
+    session: Session,
+    *,
+    texter_id: int,
+    now: datetime,
+    dispatcher,
+    after: datetime | None = None,
+) -> CheckIn | None:
+    """Schedule the texter's next weekly check-in, unless one is already waiting."""
+    # The texter row lock makes "is one scheduled? then add one" atomic.
+    texter = session.get(Texter, texter_id, with_for_update=True, populate_existing=True)
+    if texter is None or texter.recurring_checkin != "weekly" or texter.opted_out_at is not None:
+        return None
+    existing = session.scalar(
+        select(CheckIn).where(
+            CheckIn.texter_id == texter.id,
+            CheckIn.kind == "recurring",
+            CheckIn.state == "scheduled",
+        )
+    )
+    if existing is not None:
+        return existing
+    program = session.get(Program, texter.program_id)
+    due_at = due_after(program, after or now, WEEKLY_DAYS)
+    while due_at <= now:
+        due_at = due_after(program, due_at, WEEKLY_DAYS)
+    last = last_conversation(session, texter.id)
+    checkin = CheckIn(
+        program_id=program.id,
+        texter_id=texter.id,
+        conversation_id=last.id if last else None,
+        peer_profile_id=last.peer_profile_id if last else texter.last_peer_id,
+        kind="recurring",
+        state="scheduled",
+        due_at=due_at,
+        expires_at=expiry_for(program, due_at),
+        created_at=now,
+    )
+    session.add(checkin)
+    session.flush()
+    enqueue_delivery(dispatcher, checkin)
+    return checkin
+
+
+def cancel_recurring(session: Session, *, texter_id: int) -> int:
+    """Cancel the texter's scheduled weekly check-ins; returns how many."""
+    return session.execute(
+        update(CheckIn)
+        .where(
+            CheckIn.texter_id == texter_id,
+            CheckIn.kind == "recurring",
+            CheckIn.state.in_(states.CHECKIN.sources("cancelled")),
+        )
+        .values(state="cancelled")
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+
+
+def set_recurring(session: Session, *, texter_id: int, choice: str, now: datetime, dispatcher):
+    """The texter turns weekly check-ins on ("weekly") or off ("off")."""
+    texter = session.get(Texter, texter_id, with_for_update=True, populate_existing=True)
+    texter.recurring_checkin = choice
+    session.flush()
+    if choice == "weekly":
+        return schedule_recurring(session, texter_id=texter_id, now=now, dispatcher=dispatcher)
+    cancel_recurring(session, texter_id=texter_id)
+    return None
+
+
+# -- sending -----------------------------------------------------------------------
+
+
+def _move(session: Session, checkin_id: int, new: str, **values) -> bool:
+    """Conditional UPDATE: True if this call moved the check-in to `new`."""
+    return bool(
+        session.execute(
+            update(CheckIn)
+            .where(CheckIn.id == checkin_id, CheckIn.state.in_(states.CHECKIN.sources(new)))
+            .values(state=new, **values)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+    )
+
+
+def _busy(session: Session, texter: Texter) -> bool:
+    """The texter is talking to a peer, waiting for one, or choosing a topic."""
+    if texter.dialog_state != "idle":
+        return True
+    live = session.scalar(
+        select(Conversation.id).where(
+            Conversation.texter_id == texter.id, Conversation.state == "active"
+        )
+    )
+    return live is not None
+
+
+def _next_recurring(session: Session, checkin: CheckIn, now: datetime, dispatcher) -> None:
+    if checkin.kind == "recurring":
+        schedule_recurring(
+            session,
+            texter_id=checkin.texter_id,
+            now=now,
+            dispatcher=dispatcher,
+            after=checkin.due_at,
+        )
+
+
+def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> str:
+    """Send one due check-in, or skip, drop or hold it; returns what happened."""
+    checkin = session.get(CheckIn, checkin_id, populate_existing=True)
+    if checkin is None or checkin.state != "scheduled":
+        return "done"
+    texter = session.get(Texter, checkin.texter_id, populate_existing=True)
+    program = session.get(Program, checkin.program_id)
+    if texter.opted_out_at is not None or program.status == "closed":
+        if _move(session, checkin.id, "cancelled") and checkin.kind == "recurring":
+            # Opting back in to messages is not opting back in to weekly check-ins.
+            texter.recurring_checkin = "off"
+        return "cancelled"
+    if now < checkin.due_at:
+        enqueue_delivery(dispatcher, checkin)  # ran early (the sweep, a clock step)
+        return "early"
+    if now >= checkin.expires_at:
+        if _move(session, checkin.id, "expired"):
+            _next_recurring(session, checkin, now, dispatcher)
+        return "expired"
+    if in_quiet_hours(program, now):
+        checkin.due_at = quiet_hours_end(program, now)
+        session.flush()
+        enqueue_delivery(dispatcher, checkin)
+        return "held"
+    if _busy(session, texter) or program.status != "live":
+        if _move(session, checkin.id, "skipped"):
+            _next_recurring(session, checkin, now, dispatcher)
+        return "skipped"
+    if not _move(session, checkin.id, "sent", sent_at=now):
+        return "done"
+    queue_sms(
+        session,
+        program=program,
+        body=texts.for_program("checkin", program),
+        now=now,
+        dispatcher=dispatcher,
+        texter_id=texter.id,
+        kind="checkin",
+    )
+    _next_recurring(session, checkin, now, dispatcher)
+    session.flush()
+    log.info("check-in %s sent", checkin.id)
+    return "sent"
+
+
+# -- answers -------------------------------------------------------------------------
+
+
+def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | None:
+    """The texter's latest sent check-in that a reply may still answer."""
+    return session.scalar(
+        select(CheckIn)
+        .where(
+            CheckIn.texter_id == texter_id,
+            CheckIn.state == "sent",
+            CheckIn.sent_at >= now - ANSWER_WINDOW,
+        )
+        .order_by(CheckIn.sent_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+
+
+def parse_score(body: str | None) -> int | None:
+    """1..5 from a reply such as "2", "#4" or "3/5"; None otherwise."""
+    found = _SCORE.fullmatch(normalize(body))
+    return int(found.group(1)) if found else None
+
+
+def record_answer(session: Session, *, checkin_id: int, score: int | None, now: datetime) -> bool:
+    """Record the answer once (score None: the texter asked to TALK)."""
+    return _move(session, checkin_id, "answered", score=score, answered_at=now)
+
+
+def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, source: str) -> None:
+    """Open a request for the texter that prefers `preferred_peer_id`, and tell them."""
+    from peerwork.matching.offers import open_request
+
+    program = turn.program
+    if program.status != "live":
+        turn.reply("paused")
+        return
+    is_open = hours.is_open(program, turn.now)
+    if not is_open and not program.keep_requests_after_hours:
+        turn.reply(
+            "closed_hours",
+            hours=hours.describe(program),
+            next_step=texts.for_program("closed_not_kept", program),
+        )
+        return
+    open_request(
+        turn.session,
+        program_id=program.id,
+        texter_id=turn.texter.id,
+        topic_id=topic_id,
+        now=turn.now,
+        dispatcher=turn.dispatcher,
+        is_crisis=turn.message.is_crisis,
+        preferred_peer_id=preferred_peer_id,
+        source=source,
+    )
+    if is_open:
+        turn.reply("checkin_reconnect")
+    else:
+        turn.reply(
+            "closed_hours",
+            hours=hours.describe(program),
+            next_step=texts.for_program("closed_kept", program),
+        )
+
+
+def _topic_of(session: Session, conversation_id: int | None) -> int | None:
+    if conversation_id is None:
+        return None
+    conversation = session.get(Conversation, conversation_id)
+    return conversation.topic_id if conversation else None
+
+
+def answer(turn, checkin: CheckIn, score: int | None) -> None:
+    """Record the texter's answer; a low score or TALK reaches a peer again."""
+    if not record_answer(turn.session, checkin_id=checkin.id, score=score, now=turn.now):
+        turn.reply("checkin_thanks")
+        return
+    if score is None or score in LOW_SCORES:
+        reconnect(
+            turn,
+            preferred_peer_id=checkin.peer_profile_id,
+            topic_id=_topic_of(turn.session, checkin.conversation_id),
+            source="checkin",
+        )
+    else:
+        turn.reply("checkin_thanks")
+
+
+def take_answer(turn) -> bool:
+    """For an idle texter: treat "1".."5" as the answer to their check-in; True if it was."""
+    if turn.texter.dialog_state != "idle":
+        return False
+    score = parse_score(turn.body)
+    if score is None:
+        return False
+    checkin = answerable(turn.session, texter_id=turn.texter.id, now=turn.now)
+    if checkin is None:
+        return False
+    answer(turn, checkin, score)
+    return True
+
+
+def has_open_request(session: Session, texter_id: int) -> bool:
+    """The texter already has a request looking for a peer."""
+    return (
+        session.scalar(
+            select(SupportRequest.id).where(
+                SupportRequest.texter_id == texter_id,
+                SupportRequest.state.in_(("offering", "waiting", "held")),
+            )
+        )
+        is not None
+    )
