@@ -11,7 +11,7 @@ import time
 
 import click
 from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from sqlalchemy import func, select
 
 from peerwork import clock
@@ -34,14 +34,14 @@ def _default_instance_path() -> str:
     return str(Path(__file__).resolve().parent.parent / "instance")
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=True, load_dotenv=False)
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)
 def main() -> None:
     """peerwork: a workplace peer-support program over anonymous SMS."""
 
 
 def register(app) -> None:
-    """Commands are attached to the group above; `flask --app wsgi` sees them too."""
-    for command in (run_all, worker, scheduler, create_admin, demo, db_group):
+    """Attach the commands to the app too, so `flask --app wsgi ...` has them."""
+    for command in COMMANDS:
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
 
@@ -193,9 +193,17 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
     if app.config["DEV_PHONE_ENABLED"]:
         click.echo(f"Text the program as an employee at {base}/dev/phone/")
     try:
-        app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+        # Flask's app.run() refuses to run under its own CLI; call Werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         stop_children()
         server = app.extensions["peerwork"].get("embedded_redis")
         if server is not None:
             server.stop()
+
+
+COMMANDS = (run_all, worker, scheduler, create_admin, demo, db_group)
+for _command in (*COMMANDS, shell_command, routes_command):
+    main.add_command(_command)
