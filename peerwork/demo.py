@@ -27,7 +27,7 @@ from peerwork.models import (
 ORG_NAME = "Acme Logistics"
 PROGRAM_NAME = "Acme Peer Line"
 PROGRAM_NUMBER = "+15855550100"
-DEMO_PASSWORD = "listen with care 2026"
+DEMO_PASSWORD = "listen with care 2026"  # noqa: S105 - printed demo login, development only
 ADMIN = ("admin@acme.example", "Dana Admin", DEMO_PASSWORD)
 SUPERVISOR = ("supervisor@acme.example", "Morgan Supervisor", DEMO_PASSWORD, "+15855550199")
 PEERS = [
