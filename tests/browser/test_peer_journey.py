@@ -1,0 +1,187 @@
+"""A volunteer's whole first day, on a phone: invite, onboarding, training
+(fail once, then pass), available, an offer arrives, a conversation, a wrap-up."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from peerwork.auth import invites
+from peerwork.extensions import get_dispatcher
+from peerwork.matching import offers
+from peerwork.models import Conversation, Message, PeerProfile, SkillCard, TrainingModule
+from peerwork.training.curriculum import install_default_curriculum
+from tests import factories
+
+pytestmark = pytest.mark.committed
+
+
+def test_a_volunteer_goes_from_invite_to_first_conversation(
+    app, phone_page, live_server, make, session, shot
+):
+    page = phone_page
+    outside: list[str] = []
+    page.on(
+        "request",
+        lambda r: outside.append(r.url) if not r.url.startswith(live_server.url) else None,
+    )
+    now = datetime.now(UTC)
+    org = make.org("Acme Logistics")
+    program = make.program(org, name="Acme Peer Line")
+    install_default_curriculum(session, program_id=program.id, now=now)
+    session.add(
+        SkillCard(
+            program_id=program.id,
+            title="Box breathing",
+            body="Try this: breathe in for 4, hold 4, out for 4, hold 4. Repeat 4 times.",
+        )
+    )
+    issued = invites.issue(
+        session,
+        secret_key=app.config["SECRET_KEY"],
+        organization_id=org.id,
+        email="robin.baker@example.com",
+        role="peer",
+        now=now,
+        max_age_seconds=3600,
+        program_id=program.id,
+    )
+    session.commit()
+    modules = session.scalars(
+        select(TrainingModule)
+        .where(TrainingModule.program_id == program.id)
+        .order_by(TrainingModule.position)
+    ).all()
+    answers = {m.id: [q.correct_index for q in m.questions] for m in modules}
+    session.commit()  # end the read transaction: the server thread writes next
+
+    # 1. Accept the invite: name and password.
+    page.goto(f"{live_server.url}/invite/{issued.token}")
+    page.get_by_label("Your name").fill("Robin Baker")
+    page.get_by_label("Choose a password").fill(factories.PASSWORD)
+    page.get_by_label("Type it again").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+
+    # 2. Onboarding: a real name is refused with a hint; then a proper alias.
+    page.wait_for_url(re.compile(r"/peer/onboarding$"))
+    assert page.get_by_role("heading", name="Set up your peer profile").is_visible()
+    page.get_by_label("Alias (the name texters see)").fill("Robin")
+    page.get_by_label("Work stress").check()
+    page.get_by_label("Anxiety").check()
+    page.get_by_label("How many conversations").fill("2")
+    for day in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"):
+        page.get_by_label(day, exact=True).check()
+        page.get_by_label(f"{day} from").fill("00:00")
+        page.get_by_label(f"{day} until").fill("00:00")
+    page.get_by_role("button", name="Save and start training").click()
+    assert page.get_by_text("That looks like your real name").is_visible()
+    shot(page, "peer-onboarding-real-name-refused")
+    page.get_by_label("Alias (the name texters see)").fill("River")
+    page.get_by_role("button", name="Save and start training").click()
+
+    # 3. Training: progress bar, a lesson, a failed quiz that says why.
+    page.wait_for_url(re.compile(r"/peer/training$"))
+    assert page.get_by_text(f"0 of {len(modules)}").is_visible()
+    shot(page, "peer-training-list")
+    page.get_by_role("link", name=re.compile("What a peer supporter is")).click()
+    assert page.get_by_role("heading", name="What peer support is not").is_visible()
+    shot(page, "peer-lesson")
+    page.get_by_role("link", name=re.compile("Take the quiz")).click()
+    first = modules[0]
+    for i, question in enumerate(first.questions):
+        wrong = (question.correct_index + 1) % len(question.choices)
+        page.locator(f'input[name="q{i}"][value="{wrong}"]').check()
+    shot(page, "peer-quiz")
+    page.get_by_role("button", name="Submit answers").click()
+    assert page.get_by_role("heading", name="Not passed yet: 0%").is_visible()
+    assert page.get_by_text(
+        f'The right answer is "{first.questions[0].choices[first.questions[0].correct_index]}"'
+    ).is_visible()
+    shot(page, "peer-quiz-failed")
+
+    for module in modules:
+        page.goto(f"{live_server.url}/peer/training/{module.id}/quiz")
+        for i, right in enumerate(answers[module.id]):
+            page.locator(f'input[name="q{i}"][value="{right}"]').check()
+        page.get_by_role("button", name="Submit answers").click()
+        assert page.get_by_role("heading", name="Passed: 100%").is_visible()
+    assert page.get_by_text("You have finished your required training").is_visible()
+    shot(page, "peer-training-complete")
+
+    # 4. The workspace: switch on.
+    page.get_by_role("link", name="Go to your workspace").click()
+    page.wait_for_url(re.compile(r"/peer/$"))
+    switch = page.get_by_role("switch", name="Available now")
+    assert switch.get_attribute("aria-checked") == "false"
+    switch.click()
+    page.wait_for_load_state("networkidle")
+    assert page.get_by_role("switch", name="Available now").get_attribute("aria-checked") == "true"
+    shot(page, "peer-available-no-offers")
+
+    # 5. A texter asks for support; the offer appears without a reload.
+    texter = make.texter(program, pseudonym="Texter Blue Heron")
+    offers.open_request(
+        session,
+        program_id=program.id,
+        texter_id=texter.id,
+        topic_id=program.topics[0].id,
+        now=datetime.now(UTC),
+        dispatcher=get_dispatcher(app),
+    )
+    session.commit()
+    accept = page.get_by_role("button", name="Accept")
+    accept.wait_for(timeout=15_000)
+    assert page.get_by_text("Work stress").first.is_visible()
+    assert re.match(r"^[0-2]:\d\d$", page.locator(".countdown").first.inner_text())
+    shot(page, "peer-offer")
+    accept.click()
+
+    # 6. The conversation: the texter's message arrives live; reply; insert a skill card.
+    page.wait_for_url(re.compile(r"/peer/conversations/\d+$"))
+    conversation = session.scalar(select(Conversation).where(Conversation.texter_id == texter.id))
+    session.add(
+        Message(
+            program_id=program.id,
+            direction="inbound",
+            author="texter",
+            texter_id=texter.id,
+            conversation_id=conversation.id,
+            body="Hi. Deadlines keep moving and I can't sleep.",
+            status="received",
+            created_at=datetime.now(UTC),
+        )
+    )
+    session.commit()
+    page.get_by_text("Deadlines keep moving and I can't sleep.").wait_for(timeout=15_000)
+    assert page.get_by_role("heading", name="Texter Blue Heron").is_visible()
+    reply = page.get_by_label("Your reply")
+    reply.fill("That sounds exhausting. How long has sleep been hard?")
+    assert "1 SMS segment" in page.locator("#reply-counter").inner_text()
+    page.get_by_role("button", name="Send").click()
+    page.get_by_text("How long has sleep been hard?").wait_for()
+    page.get_by_text("Insert a resource or coping skill").click()
+    page.get_by_role("link", name="Box breathing").click()
+    assert "breathe in for 4" in page.get_by_label("Your reply").input_value()
+    shot(page, "peer-conversation")
+    page.get_by_role("button", name="Send").click()
+
+    # 7. End with a wrap-up.
+    page.get_by_role("link", name="End conversation").click()
+    page.get_by_label("We worked on a coping skill").check()
+    page.get_by_label("In 3 days").check()
+    shot(page, "peer-wrap-up")
+    page.get_by_role("button", name="End conversation").click()
+    assert page.get_by_text("Conversation ended. Thank you for being there.").is_visible()
+    shot(page, "peer-after-wrap-up")
+
+    session.expire_all()
+    ended = session.get(Conversation, conversation.id)
+    assert (ended.state, ended.outcome, ended.checkin_choice) == ("ended", "skills", "3d")
+    replies = session.scalars(select(Message).where(Message.author == "peer")).all()
+    assert len(replies) == 2
+    profile = session.scalar(select(PeerProfile).where(PeerProfile.alias == "River"))
+    assert profile.active_conversations == 0
+    assert outside == []
