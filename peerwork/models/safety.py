@@ -5,7 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, LargeBinary, String
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerwork.db import Base
@@ -38,6 +47,8 @@ class Alert(Base):
         one_of("kind", ALERT_KINDS, "kind_valid"),
         one_of("state", states.ALERT.states, "state_valid"),
         Index("ix_alerts_program_state", "program_id", "state"),
+        # One crisis alert and one unanswered follow-up per message, whoever races.
+        UniqueConstraint("kind", "message_id", name="uq_alerts_kind_message"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -238,7 +238,7 @@ _ALL = [
     ),
     SmsText(
         "staff_backup_alert",
-        "peerwork: a {what} alert in {program} has had no answer for {minutes} minutes. "
+        "peerwork backup alert: no supervisor has answered {what} in {program}. "
         "Please open the alerts page now.",
         description="To backup contacts when no supervisor acknowledged an alert in time.",
     ),
