@@ -231,6 +231,14 @@ def test_text_over_its_segment_limit_is_refused_with_the_count(client, admin, dr
     assert draft.texts == {}
 
 
+def test_length_is_counted_with_the_program_name_filled_in(draft, session, now):
+    draft.name = "The Greater Rochester Regional Health Employee Peer Support Line"
+    wording = "{program} here. How are you? " + "x" * 110  # 138 characters as written
+    assert programs.text_errors("checkin", wording) == []
+    errors = programs.text_errors("checkin", wording, programs.placeholder_samples(draft))
+    assert errors and errors[0].startswith("Too long: 2 segments")
+
+
 def test_unknown_placeholder_and_missing_crisis_line_are_refused(client, admin, draft, session):
     response = client.post_form(
         f"/admin/programs/{draft.id}/texts",
@@ -246,7 +254,7 @@ def test_unknown_placeholder_and_missing_crisis_line_are_refused(client, admin, 
 def test_segment_counter_is_wired_to_each_text(client, admin, draft):
     body = page(client.get(f"/admin/programs/{draft.id}/texts"))
     for key, spec in sms_texts.EDITABLE.items():
-        assert f'data-segment-counter="{key}-count"' in body
+        assert f'data-admin-counter="{key}-count"' in body
         assert f'data-max-segments="{spec.max_segments}"' in body
 
 

@@ -281,8 +281,27 @@ def set_hours(
 # -- texter-facing texts --------------------------------------------------------------
 
 
-def text_errors(key: str, wording: str) -> list[str]:
-    """Why `wording` cannot replace the editable text `key` (empty list: it can)."""
+def placeholder_samples(program: Program) -> dict[str, str]:
+    """What each placeholder becomes when this program sends a text (for counting)."""
+    from peerwork.sms import hours as sms_hours
+
+    next_steps = (
+        sms_texts.TEXTS["closed_kept"].default,
+        sms_texts.TEXTS["closed_not_kept"].default,
+    )
+    return {
+        "program": program.name,
+        "hours": sms_hours.describe(program),
+        "next_step": max(next_steps, key=len),
+        "alias": "Alex",
+    }
+
+
+def text_errors(key: str, wording: str, samples: dict[str, str] | None = None) -> list[str]:
+    """Why `wording` cannot replace the editable text `key` (empty list: it can).
+
+    The length is counted as sent: placeholders filled with `samples`.
+    """
     spec = sms_texts.EDITABLE[key]
     errors = []
     try:
@@ -305,7 +324,9 @@ def text_errors(key: str, wording: str) -> list[str]:
             f"Keep the placeholder {', '.join('{' + m + '}' for m in missing)}: "
             "it is filled in when the text is sent."
         )
-    info = segments.count(wording)
+    if errors:
+        return errors
+    info = segments.count(sms_texts.render(key, {key: wording}, **(samples or {})))
     if info.segments > spec.max_segments:
         limit = "1 SMS segment" if spec.max_segments == 1 else f"{spec.max_segments} SMS segments"
         errors.append(
@@ -334,7 +355,7 @@ def set_texts(
         if not wording or wording == sms_texts.EDITABLE[key].default:
             overrides.pop(key, None)
             continue
-        errors = text_errors(key, wording)
+        errors = text_errors(key, wording, placeholder_samples(program))
         if errors:
             raise SetupError(key, " ".join(errors))
         overrides[key] = wording

@@ -270,8 +270,9 @@ def texts(program_id: int):
     if form.validate_on_submit():
         wordings = {key: form[key].data for key in sms_texts.EDITABLE}
         # Check every text first so all problems show at once, and nothing is saved.
+        samples = programs.placeholder_samples(program)
         problems = {
-            key: programs.text_errors(key, wording.replace("\r\n", "\n").strip())
+            key: programs.text_errors(key, wording.replace("\r\n", "\n").strip(), samples)
             for key, wording in wordings.items()
             if wording.strip()
         }
@@ -292,7 +293,12 @@ def texts(program_id: int):
             else:
                 return _saved("Texts saved.", "admin.texts", program_id=program.id)
     return render_template(
-        "admin/texts.html", program=program, form=form, specs=sms_texts.EDITABLE, step="texts"
+        "admin/texts.html",
+        program=program,
+        form=form,
+        specs=sms_texts.EDITABLE,
+        samples=programs.placeholder_samples(program),
+        step="texts",
     )
 
 

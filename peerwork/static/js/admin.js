@@ -41,7 +41,29 @@
     if (message && !window.confirm(message)) { event.preventDefault(); }
   });
 
+  // Segment counter for texter-facing texts: counts the text as it will be
+  // sent, with placeholders such as {program} replaced by this program's values.
+  function bindCounter(area) {
+    var out = document.getElementById(area.getAttribute("data-admin-counter"));
+    if (!out || !window.peerworkSegments) { return; }
+    var max = parseInt(area.getAttribute("data-max-segments") || "0", 10);
+    var samples = {};
+    try { samples = JSON.parse(area.getAttribute("data-samples") || "{}"); } catch (e) { samples = {}; }
+    function update() {
+      var sent = area.value.replace(/\r\n/g, "\n").trim().replace(/\{(\w+)\}/g, function (whole, name) {
+        return Object.prototype.hasOwnProperty.call(samples, name) ? samples[name] : whole;
+      });
+      var r = window.peerworkSegments(sent);
+      out.textContent = r.units + " characters as sent · " + r.encoding + " · " + r.segments +
+        " SMS segment" + (r.segments === 1 ? "" : "s") + (max ? " (limit " + max + ")" : "");
+      out.classList.toggle("over", max > 0 && r.segments > max);
+    }
+    area.addEventListener("input", update);
+    update();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("textarea[data-admin-counter]").forEach(bindCounter);
     var focus = document.querySelector("[data-autofocus]");
     if (focus) { focus.focus(); }
     document.querySelectorAll(".link-input").forEach(function (input) {
