@@ -1,0 +1,208 @@
+"""A real worker process killed in the middle of a send: nothing lost, sent twice only in the window.
+
+The worker is `python -m peerwork worker` in its own process group, talking to
+the test database and Redis, and sending through the real `twilio` client to
+the local Twilio stand-in (tests/fake_twilio.py), which holds the request on
+a gate so the test can SIGKILL the worker at a chosen moment.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from peerwork import clock
+from peerwork.extensions import db, get_dispatcher
+from peerwork.models import Message
+from peerwork.sms import jobs as sms_jobs
+from peerwork.sms.outbox import queue_sms
+from tests.conftest import TEST_DATA_KEY, TEST_SECRET
+from tests.fake_twilio import FakeTwilio
+
+pytestmark = [pytest.mark.committed, pytest.mark.slow]
+
+NUMBER = "+17165550166"
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start_worker(app, twilio: FakeTwilio, tmp_path, *, burst: bool = False) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "PEERWORK_ENV": "development",
+        "PEERWORK_INSTANCE": str(tmp_path / "instance"),
+        "DATABASE_URL": app.config["DATABASE_URL"],
+        "REDIS_URL": app.config["REDIS_URL"],
+        "SECRET_KEY": TEST_SECRET,
+        "PEERWORK_DATA_KEY": TEST_DATA_KEY,
+        "PEERWORK_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
+        "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
+        "TWILIO_ACCOUNT_SID": twilio.account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.auth_token,
+        "TWILIO_API_BASE_URL": twilio.base_url,
+    }
+    args = [sys.executable, "-m", "peerwork", "worker", "--no-scheduler"]
+    if burst:
+        args.append("--burst")
+    log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115 (closed in _kill/_finish)
+    worker = subprocess.Popen(
+        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+    )
+    worker.log = log
+    return worker
+
+
+def _descendants(pid: int) -> list[int]:
+    """Child processes of `pid`, recursively (RQ's work horse runs in its own session)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _kill(worker: subprocess.Popen) -> None:
+    """SIGKILL the worker and its work horse at once, as a crash or OOM kill would."""
+    for pid in [worker.pid, *_descendants(worker.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    worker.wait(timeout=10)
+    worker.log.close()
+
+
+class Row:
+    def __init__(self, status: str, twilio_sid: str | None, attempts: int) -> None:
+        self.status, self.twilio_sid, self.attempts = status, twilio_sid, attempts
+
+
+def _status(message_id: int) -> Row:
+    # End the read at once: on SQLite an open transaction would hold the write
+    # lock the worker process needs.
+    try:
+        row = db.session.execute(
+            select(Message.status, Message.twilio_sid, Message.attempts).where(
+                Message.id == message_id
+            )
+        ).one()
+        return Row(*row)
+    finally:
+        db.session.rollback()
+
+
+def _wait_for(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError("timed out waiting")
+
+
+def _queue_one(make, session) -> int:
+    program = make.program(messages_per_second=30)
+    texter = make.texter(program, NUMBER)
+    message = queue_sms(
+        session,
+        program=program,
+        body="Still here for you",
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+        texter_id=texter.id,
+    )
+    session.commit()
+    return message.id
+
+
+def _sweep_and_resend(app, twilio, tmp_path, message_id: int) -> None:
+    """What the scheduler does once the sweep threshold has passed, then a fresh worker."""
+    sms_jobs.sweep_outbox(
+        db.session,
+        now=clock.now() + timedelta(seconds=app.config["OUTBOX_SWEEP_AFTER_SECONDS"] + 1),
+        after=timedelta(seconds=app.config["OUTBOX_SWEEP_AFTER_SECONDS"]),
+        dispatcher=get_dispatcher(),
+    )
+    db.session.commit()
+    worker = _start_worker(app, twilio, tmp_path, burst=True)
+    try:
+        worker.wait(timeout=60)
+    finally:
+        _kill(worker)
+
+
+def test_killed_before_twilio_accepts_is_sent_exactly_once(app, make, session, tmp_path):
+    with FakeTwilio() as twilio:
+        twilio.hold = True
+        twilio.drop_held = True
+        message_id = _queue_one(make, session)
+        worker = _start_worker(app, twilio, tmp_path)
+        try:
+            assert twilio.arrived.wait(timeout=60), "the worker never called the API"
+            assert _status(message_id).status == "sending"
+        finally:
+            _kill(worker)
+        twilio.gate.set()  # the held request is dropped: Twilio never accepted it
+        assert twilio.accepted == []
+        assert _status(message_id).status == "sending"
+
+        twilio.hold = False
+        _sweep_and_resend(app, twilio, tmp_path, message_id)
+
+        assert len(twilio.accepted) == 1
+        assert twilio.accepted[0]["form"]["To"] == NUMBER
+        assert twilio.accepted[0]["form"]["Body"] == "Still here for you"
+        row = _status(message_id)
+        assert row.status == "sent" and row.twilio_sid == twilio.accepted[0]["sid"]
+        assert row.attempts == 2
+
+
+def test_killed_after_the_send_is_recorded_is_not_sent_again(app, make, session, tmp_path):
+    with FakeTwilio() as twilio:
+        message_id = _queue_one(make, session)
+        worker = _start_worker(app, twilio, tmp_path)
+        try:
+            _wait_for(lambda: _status(message_id).status == "sent")
+        finally:
+            _kill(worker)
+        _sweep_and_resend(app, twilio, tmp_path, message_id)
+        assert len(twilio.accepted) == 1
+        assert _status(message_id).twilio_sid == twilio.accepted[0]["sid"]
+
+
+def test_the_one_duplicate_window_accepted_but_not_yet_recorded(app, make, session, tmp_path):
+    """Documents the window peerwork.sms.sender names: the only way to send twice."""
+    with FakeTwilio() as twilio:
+        twilio.hold = True
+        twilio.accept_before_hold = True  # Twilio accepted; the answer never reaches the worker
+        message_id = _queue_one(make, session)
+        worker = _start_worker(app, twilio, tmp_path)
+        try:
+            assert twilio.arrived.wait(timeout=60)
+        finally:
+            _kill(worker)
+        twilio.hold = False
+        twilio.accept_before_hold = False
+        twilio.gate.set()
+        assert _status(message_id).status == "sending"
+        _sweep_and_resend(app, twilio, tmp_path, message_id)
+        assert len(twilio.accepted) == 2
+        assert _status(message_id).twilio_sid == twilio.accepted[1]["sid"]
