@@ -1,0 +1,84 @@
+"""The dev phone: text a program as a made-up employee and read the replies."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+from peerwork import create_app
+from peerwork.extensions import set_service
+from tests.sms_helpers import FakeTransport
+
+PHONE = "+17165550142"
+
+
+@pytest.fixture
+def transport(app):
+    fake = FakeTransport()
+    set_service("sms_transport", fake, app)
+    yield fake
+    app.extensions["peerwork"].pop("sms_transport", None)
+
+
+def test_a_newcomer_texts_a_program_and_sees_the_replies(client, make, jobs, transport, caplog):
+    program = make.program(name="Acme Peer Line", messages_per_second=30)
+    page = client.get("/dev/phone/")
+    assert page.status_code == 200
+    assert "Acme Peer Line" in page.get_data(as_text=True)
+
+    chosen = client.post_form(
+        "/dev/phone/phone", {"program": program.id, "phone": "(716) 555-0142"}
+    )
+    assert chosen.status_code == 302
+
+    sent = client.post_form("/dev/phone/send", {"body": "hi"})
+    assert sent.status_code == 302
+    thread = client.get("/dev/phone/thread").get_data(as_text=True)
+    assert "hi" in thread and "confidential" in thread and "1 Work stress" in thread
+
+    client.post_form("/dev/phone/send", {"body": "1"})
+    jobs.run()
+    thread = client.get("/dev/phone/thread").get_data(as_text=True)
+    assert "finding a peer" in thread
+    assert transport.bodies_to(PHONE)  # the same outbox and sender as Twilio's path
+    assert "5550142" not in caplog.text
+
+
+def test_the_page_uses_no_inline_script_or_style(client, make):
+    make.program()
+    html = client.get("/dev/phone/").get_data(as_text=True)
+    assert "<script>" not in html and "style=" not in html
+    assert "js/devphone.js" in html and "css/devphone.css" in html
+    assert 'name="csrf_token"' in html
+
+
+def test_an_invalid_number_is_explained(client, make):
+    program = make.program()
+    response = client.post_form("/dev/phone/phone", {"program": program.id, "phone": "12"})
+    assert response.status_code == 400
+    assert "valid phone number" in response.get_data(as_text=True)
+
+
+def test_the_dev_phone_does_not_exist_when_disabled(tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s" * 40,
+            "DATA_KEY": base64.urlsafe_b64encode(b"k" * 32).decode(),
+            "DATABASE_URL": f"sqlite:///{tmp_path}/x.sqlite3",
+            "DEV_PHONE_ENABLED": False,
+        },
+        instance_path=str(tmp_path),
+    )
+    assert not any(rule.rule.startswith("/dev/phone") for rule in app.url_map.iter_rules())
+    assert app.test_client().get("/dev/phone/").status_code == 404
+
+
+def test_the_dev_phone_is_off_by_default_with_twilio_or_in_production(monkeypatch, tmp_path):
+    from peerwork.config import load_config
+
+    monkeypatch.setenv("TWILIO_ACCOUNT_SID", "AC" + "1" * 32)
+    assert load_config(str(tmp_path), {"ENV": "development"})["DEV_PHONE_ENABLED"] is False
+    monkeypatch.delenv("TWILIO_ACCOUNT_SID")
+    assert load_config(str(tmp_path), {"ENV": "development"})["DEV_PHONE_ENABLED"] is True
