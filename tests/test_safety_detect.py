@@ -118,6 +118,7 @@ def test_ordinary_idioms_are_not_a_crisis(message):
         ("I'm going to \U0001f52b my boss", HARM_TO_OTHERS),
         ("gonna k!ll him", HARM_TO_OTHERS),
         ("My hubby hits me", ABUSE_DANGER),
+        ("my bf keeps hitting me", ABUSE_DANGER),
         ("he's gonna kill me", ABUSE_DANGER),
         ("I\u2019m not safe at home", ABUSE_DANGER),
     ],
@@ -127,6 +128,16 @@ def test_spelling_slang_repeats_and_emoji_do_not_hide_risk(message, category):
     assert found.is_crisis
     assert found.category == category
     assert found.phrase
+
+
+def test_no_two_spellings_collapse_to_the_same_word():
+    # Doubled letters are squeezed before the map is read: "bff" would shadow "bf".
+    from peerwork.safety.phrases import SPELLINGS
+
+    squeezed: dict[str, str] = {}
+    for written, meant in SPELLINGS.items():
+        key = detect._squeeze(written)
+        assert squeezed.setdefault(key, meant) == meant, (written, squeezed[key], meant)
 
 
 def test_an_idiom_does_not_hide_a_risky_phrase_beside_it():

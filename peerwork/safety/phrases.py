@@ -315,7 +315,6 @@ SPELLINGS: dict[str, str] = {
     "husbnd": "husband",
     "husban": "husband",
     "hubs": "husband",
-    "bff": "friend",
     "ppl": "people",
     "sum1": "someone",
     "some1": "someone",

@@ -1,0 +1,155 @@
+"""A crisis text reaches a supervisor: the alert page, the peer's banner, the
+acknowledgement, and the escalation to the backup contact when nobody answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from peerwork.extensions import db, get_vault, set_service
+from peerwork.models import Alert, Conversation, EscalationContact, Message, SupportRequest
+from peerwork.safety import jobs as safety_jobs
+from peerwork.sms import texts
+from tests import factories
+from tests.sms_helpers import FakeTransport, Phone
+
+pytestmark = pytest.mark.committed
+
+SUPERVISOR_PHONE = "+15855550111"
+BACKUP_PHONE = "+15855550122"
+
+
+def add_contact(session, program, name, phone, *, backup=False):
+    vault = get_vault()
+    session.add(
+        EscalationContact(
+            program_id=program.id,
+            name=name,
+            phone_encrypted=vault.encrypt(phone),
+            phone_hash=vault.lookup_hash(phone),
+            phone_last4=phone[-4:],
+            is_backup=backup,
+        )
+    )
+
+
+def connected_texter(session, make, program, peer, phone, pseudonym, now):
+    texter = make.texter(program, phone, pseudonym=pseudonym, state="connected")
+    request = SupportRequest(
+        program_id=program.id, texter_id=texter.id, state="matched", created_at=now, matched_at=now
+    )
+    session.add(request)
+    session.flush()
+    conversation = Conversation(
+        program_id=program.id,
+        request_id=request.id,
+        texter_id=texter.id,
+        peer_profile_id=peer.id,
+        topic_id=program.topics[0].id,
+        state="active",
+        started_at=now,
+    )
+    session.add(conversation)
+    peer.active_conversations += 1
+    session.flush()
+    return conversation
+
+
+def sign_in(page, live_server, user):
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
+    app, client, page, phone_page, live_server, make, session, jobs, shot
+):
+    transport = FakeTransport()
+    set_service("sms_transport", transport, app)
+    now = datetime.now(UTC).replace(microsecond=0)
+    org = make.org("Acme Logistics")
+    program = make.program(org, name="Acme Peer Line", messages_per_second=30, alert_ack_minutes=5)
+    add_contact(session, program, "Dana Reyes", SUPERVISOR_PHONE)
+    add_contact(session, program, "Lee Park", BACKUP_PHONE, backup=True)
+    supervisor = make.supervisor(org, name="Dana Reyes")
+    peer = make.peer(program, alias="Robin")
+    first = connected_texter(session, make, program, peer, "+17165550201", "Blue Heron", now)
+    second = connected_texter(session, make, program, peer, "+17165550202", "Red Fox", now)
+    first_id, second_id = first.id, second.id
+    crisis_text = texts.for_program("crisis", program)
+    peer_user = peer.user
+    session.commit()
+
+    # Two texters write something risky; each gets the crisis reply in the webhook itself.
+    assert Phone(client, program, "+17165550201", jobs).sends("i want to kill myself") == [
+        crisis_text
+    ]
+    assert Phone(client, program, "+17165550202", jobs).sends("my bf keeps hitting me") == [
+        crisis_text
+    ]
+    assert len(transport.bodies_to(SUPERVISOR_PHONE)) == 2
+
+    # The supervisor opens the alerts page: both crises, by pseudonym and category only.
+    sign_in(page, live_server, supervisor)
+    page.goto(live_server.url + "/peer/supervise")
+    alerts = page.locator("li.alert-item")
+    assert alerts.count() == 2
+    heron = alerts.filter(has_text="Blue Heron")
+    fox = alerts.filter(has_text="Red Fox")
+    assert "Suicide or self-harm" in heron.inner_text()
+    assert "Abuse or immediate danger" in fox.inner_text()
+    page_text = page.locator("main").inner_text()
+    assert "kill myself" not in page_text and "hitting" not in page_text
+    flagged = page.get_by_role("table")
+    assert "Blue Heron" in flagged.inner_text() and "Crisis" in flagged.inner_text()
+    shot(page, "safety-supervisor-alerts")
+
+    # The peer in the conversation sees the crisis banner with the protocol.
+    sign_in(phone_page, live_server, peer_user)
+    phone_page.goto(f"{live_server.url}/peer/conversations/{first_id}")
+    banner = phone_page.get_by_role("alert").filter(has_text="crisis protocol")
+    assert banner.is_visible()
+    assert "988" in banner.inner_text() and "741741" in banner.inner_text()
+    assert phone_page.get_by_role("button", name="Alert a supervisor").is_visible()
+    shot(phone_page, "safety-peer-crisis-banner")
+
+    # The supervisor acknowledges the first alert within the window.
+    heron.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_load_state()
+    assert "Alert acknowledged." in page.locator("body").inner_text()
+    assert page.locator("li.alert-item").count() == 1
+
+    # Nobody acknowledges the second: five minutes later it goes to the backup contact.
+    with time_machine.travel(now + timedelta(minutes=3), tick=False):
+        safety_jobs.safety_sweep()
+    assert transport.bodies_to(BACKUP_PHONE) == []
+    with time_machine.travel(now + timedelta(minutes=6), tick=False):
+        jobs.run(until=now + timedelta(minutes=6))
+        safety_jobs.safety_sweep()
+        jobs.run(until=now + timedelta(minutes=6))
+    backup = transport.bodies_to(BACKUP_PHONE)
+    assert len(backup) == 1 and "Acme Peer Line" in backup[0]
+
+    page.reload()
+    still_open = page.locator("li.alert-item")
+    assert still_open.count() == 1
+    assert "Red Fox" in still_open.inner_text() and "Escalated" in still_open.inner_text()
+    shot(page, "safety-supervisor-escalated")
+
+    rows = {
+        a.texter_id: a
+        for a in db.session.scalars(select(Alert).where(Alert.kind == "crisis")).all()
+    }
+    states = sorted(a.state for a in rows.values())
+    assert states == ["acknowledged", "escalated"]
+    assert db.session.get(Conversation, first_id).is_crisis
+    assert db.session.get(Conversation, second_id).is_crisis
+    # Contacts were texted about the alert, never with the texter's words.
+    to_contacts = db.session.scalars(select(Message).where(Message.recipient == "contact")).all()
+    assert to_contacts and all("kill" not in m.body and "hit" not in m.body for m in to_contacts)
+    assert jobs.failed() == []
