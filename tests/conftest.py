@@ -129,7 +129,7 @@ def _isolation(request, app):
         yield
     finally:
         db.session.remove()
-        db.session_factory.configure(bind=None, join_transaction_mode="conservative_savepoint")
+        db.session_factory.configure(bind=None, join_transaction_mode="conditional_savepoint")
         if outer.is_active:
             outer.rollback()
         connection.close()
