@@ -331,6 +331,16 @@ def resources_keyword(turn: Turn) -> None:
         .where(Resource.program_id == turn.program.id, Resource.retired_at.is_(None))
         .order_by(Resource.position, Resource.id)
     ).all()
+    # By topic where possible: the topic of the texter's latest request (an
+    # entry with no topics suits every topic).
+    topic_id = turn.session.scalar(
+        select(SupportRequest.topic_id)
+        .where(SupportRequest.texter_id == turn.texter.id)
+        .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
+        .limit(1)
+    )
+    if topic_id is not None:
+        rows = [row for row in rows if not row.topic_ids or topic_id in row.topic_ids]
     lines: list[str] = []
     budget = texts.TEXTS["resources"].max_segments
     for row in rows:
