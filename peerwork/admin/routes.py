@@ -40,6 +40,7 @@ from peerwork.admin.forms import (
     hours_form_class,
     texts_form_class,
 )
+from peerwork.admin.mail import Mailer
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.models import (
     WEEKDAYS,
@@ -614,11 +615,27 @@ def volunteers_page(program_id: int):
         else:
             db.session.commit()
             # Links are shown once, on this response: only a hash of each is stored.
-            links = [
-                (o.email, _invite_link(o.token) if o.token else None, o.skipped) for o in outcomes
+            links = {o.email: _invite_link(o.token) for o in outcomes if o.token}
+            emailed = _email_links(program, links)
+            rows = [
+                (o.email, links.get(o.email), o.skipped, emailed.get(o.email)) for o in outcomes
             ]
-            return _volunteers_page(program, InviteForm(formdata=None), links)
+            return _volunteers_page(program, InviteForm(formdata=None), rows)
     return _volunteers_page(program, form)
+
+
+def _email_links(program: Program, links: dict[str, str]) -> dict[str, bool]:
+    """Email the links when SMTP_URL is set; {} when mail is not configured."""
+    smtp_url = current_app.config.get("SMTP_URL")
+    if not smtp_url or not links:
+        return {}
+    return volunteers.email_invites(
+        Mailer(smtp_url, current_app.config.get("MAIL_FROM")),
+        program=program,
+        organization_name=program.organization.name,
+        links=links,
+        days=max(1, current_app.config["INVITE_MAX_AGE_SECONDS"] // 86400),
+    )
 
 
 def _invite(program: Program, invite_id: int) -> Invite:
@@ -661,8 +678,11 @@ def invite_renew(program_id: int, invite_id: int):
         flash(error.message, "error")
         return redirect(url_for("admin.volunteers_page", program_id=program.id))
     db.session.commit()
-    return _volunteers_page(program, InviteForm(formdata=None),
-                            [(invite.email, _invite_link(token), None)])  # fmt: skip
+    link = _invite_link(token)
+    emailed = _email_links(program, {invite.email: link})
+    return _volunteers_page(
+        program, InviteForm(formdata=None), [(invite.email, link, None, emailed.get(invite.email))]
+    )
 
 
 @bp.post("/programs/<int:program_id>/peers/<int:peer_id>/<any(deactivate,reactivate,promote):move>")

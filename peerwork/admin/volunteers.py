@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+import smtplib
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -15,6 +17,7 @@ from peerwork.admin.programs import SetupError
 from peerwork.auth import invites
 from peerwork.models import Conversation, Invite, Membership, PeerProfile, Program, User
 
+logger = logging.getLogger(__name__)
 _EMAIL = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[A-Za-z]{2,}$")
 MAX_INVITES_AT_ONCE = 200
 
@@ -106,6 +109,28 @@ def invite_volunteers(
         outcomes.append(InviteOutcome(email, token=issued.token, invite=issued.invite))
     session.flush()
     return outcomes
+
+
+def email_invites(
+    mailer, *, program: Program, organization_name: str, links: dict[str, str], days: int
+) -> dict[str, bool]:
+    """Email each address its link; returns which sends worked (never raises)."""
+    from peerwork.admin.mail import invite_body
+
+    sent = {}
+    for email, link in links.items():
+        body = invite_body(
+            program_name=program.name, organization_name=organization_name, link=link, days=days
+        )
+        try:
+            mailer.send(to=email, subject=f"Your invitation to {program.name}", body=body)
+        except (OSError, smtplib.SMTPException):
+            # The link is on the admin's screen; a failed send only loses the convenience.
+            logger.warning("invite email failed", extra={"program_id": program.id})
+            sent[email] = False
+        else:
+            sent[email] = True
+    return sent
 
 
 def pending_invites(session: Session, program: Program) -> list[Invite]:
