@@ -1,7 +1,228 @@
-"""Pages for check-ins, crisis plans and skill cards."""
+"""Pages for check-ins, crisis plans and skill cards.
+
+Peers reach a crisis plan only through a conversation they hold, and see
+check-in answers only for their own conversations; admins manage the skill
+cards of their own organization's programs. Anything else is a 404.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from peerwork import clock
+from peerwork.access import roles_required, scoped_or_404
+from peerwork.checkins import cards, forms, plans, schedule
+from peerwork.extensions import db, get_dispatcher, get_vault
+from peerwork.models import Conversation, PeerProfile, Program, SkillCard, Texter
 
 bp = Blueprint("care", __name__)
+
+
+# -- helpers -------------------------------------------------------------------
+
+
+def _peer_profile() -> PeerProfile:
+    """The signed-in peer's profile in their organization."""
+    profile = db.session.scalar(
+        select(PeerProfile)
+        .join(Program, Program.id == PeerProfile.program_id)
+        .where(
+            PeerProfile.user_id == current_user.id,
+            Program.organization_id == current_user.organization_id,
+        )
+        .order_by(PeerProfile.id)
+        .limit(1)
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def _own_conversation(profile: PeerProfile, conversation_id: int) -> Conversation:
+    conversation = db.session.get(Conversation, conversation_id)
+    if conversation is None or conversation.peer_profile_id != profile.id:
+        abort(404)
+    return conversation
+
+
+def _program(program_id: int) -> Program:
+    return scoped_or_404(db.session.get(Program, program_id))
+
+
+def _card(program: Program, card_id: int) -> SkillCard:
+    card = db.session.get(SkillCard, card_id)
+    if card is None or card.program_id != program.id:
+        abort(404)
+    return card
+
+
+# -- peers: check-in answers and crisis plans -------------------------------------------
+
+
+@bp.get("/checkins")
+@roles_required("peer")
+def checkins():
+    profile = _peer_profile()
+    program = db.session.get(Program, profile.program_id)
+    answers = schedule.answers_for_peer(db.session, peer_profile_id=profile.id)
+    return render_template("care/checkins.html", answers=answers, program=program)
+
+
+@bp.route("/conversations/<int:conversation_id>/plan", methods=["GET", "POST"])
+@roles_required("peer")
+def plan(conversation_id: int):
+    profile = _peer_profile()
+    conversation = _own_conversation(profile, conversation_id)
+    program = db.session.get(Program, conversation.program_id)
+    texter = db.session.get(Texter, conversation.texter_id)
+    form = forms.PlanForm()
+    status, error = 200, None
+    if form.validate_on_submit():
+        try:
+            plans.save(
+                db.session,
+                conversation_id=conversation.id,
+                peer_profile_id=profile.id,
+                sections=form.sections(),
+                now=clock.now(),
+                dispatcher=get_dispatcher(),
+                vault=get_vault(),
+                send_now=form.send_now.data,
+            )
+        except plans.PlanError as refused:
+            db.session.rollback()
+            status, error = 422, refused.message
+        else:
+            db.session.commit()
+            flash(
+                "Plan saved and texted to them."
+                if form.send_now.data
+                else "Plan saved. They can text PLAN to get it.",
+                "success",
+            )
+            return redirect(url_for("care.plan", conversation_id=conversation.id))
+    elif form.is_submitted():
+        status = 422
+    else:
+        saved = plans.load(db.session, texter_id=texter.id, vault=get_vault())
+        for key, value in (saved or {}).items():
+            getattr(form, key).data = value
+    return (
+        render_template(
+            "care/plan.html",
+            form=form,
+            conversation=conversation,
+            program=program,
+            pseudonym=texter.pseudonym,
+            sections=plans.SECTIONS,
+            max_chars=plans.SECTION_MAX_CHARS,
+            error=error,
+        ),
+        status,
+    )
+
+
+# -- admins: skill cards ------------------------------------------------------------------
+
+
+@bp.route("/programs/<int:program_id>/skill-cards", methods=["GET", "POST"])
+@roles_required("admin")
+def skill_cards(program_id: int):
+    program = _program(program_id)
+    form = forms.SkillCardForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cards.add_card(
+                db.session,
+                program=program,
+                title=form.title.data,
+                body=form.body.data,
+                now=clock.now(),
+                actor=current_user,
+            )
+        except cards.CardError as error:
+            db.session.rollback()
+            form.body.errors.append(error.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Skill card added.", "success")
+            return redirect(url_for("care.skill_cards", program_id=program.id))
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "care/skill_cards.html",
+            program=program,
+            form=form,
+            cards=cards.program_cards(db.session, program.id),
+            step="skills",
+            max_segments=cards.MAX_SEGMENTS,
+        ),
+        status,
+    )
+
+
+@bp.route("/programs/<int:program_id>/skill-cards/<int:card_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def skill_card_edit(program_id: int, card_id: int):
+    program = _program(program_id)
+    card = _card(program, card_id)
+    form = forms.SkillCardForm(obj=card)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            cards.edit_card(
+                db.session,
+                program=program,
+                card=card,
+                title=form.title.data,
+                body=form.body.data,
+                now=clock.now(),
+                actor=current_user,
+            )
+        except cards.CardError as error:
+            db.session.rollback()
+            form.body.errors.append(error.message)
+            status = 422
+        else:
+            db.session.commit()
+            flash("Skill card saved.", "success")
+            return redirect(url_for("care.skill_cards", program_id=program.id))
+    elif form.is_submitted():
+        status = 422
+    return (
+        render_template(
+            "care/skill_card_edit.html",
+            program=program,
+            card=card,
+            form=form,
+            step="skills",
+            max_segments=cards.MAX_SEGMENTS,
+        ),
+        status,
+    )
+
+
+@bp.post("/programs/<int:program_id>/skill-cards/<int:card_id>/<any(retire, restore):move>")
+@roles_required("admin")
+def skill_card_retire(program_id: int, card_id: int, move: str):
+    program = _program(program_id)
+    card = _card(program, card_id)
+    # CSRFProtect has checked the token of this button-only form.
+    cards.set_retired(
+        db.session,
+        program=program,
+        card=card,
+        retired=move == "retire",
+        now=clock.now(),
+        actor=current_user,
+    )
+    db.session.commit()
+    flash(
+        "Card hidden from peers." if move == "retire" else "Card shown to peers again.", "success"
+    )
+    return redirect(url_for("care.skill_cards", program_id=program.id))

@@ -465,3 +465,19 @@ def has_open_request(session: Session, texter_id: int) -> bool:
         )
         is not None
     )
+
+
+# -- what the peer sees ----------------------------------------------------------------
+
+
+def answers_for_peer(session: Session, *, peer_profile_id: int, limit: int = 50) -> list[tuple]:
+    """Answered check-ins of the peer's conversations: (pseudonym, score, answered_at, kind)."""
+    return list(
+        session.execute(
+            select(Texter.pseudonym, CheckIn.score, CheckIn.answered_at, CheckIn.kind)
+            .join(Texter, Texter.id == CheckIn.texter_id)
+            .where(CheckIn.peer_profile_id == peer_profile_id, CheckIn.state == "answered")
+            .order_by(CheckIn.answered_at.desc(), CheckIn.id.desc())
+            .limit(limit)
+        ).all()
+    )
