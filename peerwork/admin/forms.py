@@ -114,6 +114,18 @@ def hours_form_class():
     return HoursForm
 
 
+TEXT_TITLES = {
+    "welcome": "Welcome",
+    "waiting": "While we find a peer",
+    "still_waiting": "Still waiting",
+    "help": "Reply to HELP",
+    "closed_hours": "Outside hours",
+    "paused": "Paused or closed",
+    "crisis": "Crisis reply",
+    "checkin": "Check-in",
+}
+
+
 def texts_form_class():
     """One text area per texter-facing text an admin may reword."""
 
@@ -121,7 +133,8 @@ def texts_form_class():
         pass
 
     for key in sms_texts.EDITABLE:
-        setattr(TextsForm, key, TextAreaField(key.replace("_", " ").capitalize()))
+        title = TEXT_TITLES.get(key) or key.replace("_", " ").capitalize()
+        setattr(TextsForm, key, TextAreaField(title))
     return TextsForm
 
 

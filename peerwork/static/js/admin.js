@@ -58,8 +58,17 @@
         " SMS segment" + (r.segments === 1 ? "" : "s") + (max ? " (limit " + max + ")" : "");
       out.classList.toggle("over", max > 0 && r.segments > max);
     }
+    // Grow with the text, so the whole message is visible on a phone too
+    // (CSSOM changes are allowed by the style-src 'self' policy).
+    function fit() {
+      area.style.height = "auto";
+      area.style.height = (area.scrollHeight + 2) + "px";
+    }
     area.addEventListener("input", update);
+    area.addEventListener("input", fit);
+    window.addEventListener("resize", fit);
     update();
+    fit();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
