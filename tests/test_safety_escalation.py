@@ -223,6 +223,63 @@ def test_a_texter_waiting_for_a_peer_jumps_the_queue_with_a_wider_wave(session, 
     assert alerts(session)[0].request_id == request.id
 
 
+def test_a_request_opened_as_a_crisis_gets_no_second_wave(session, make, now):
+    program = make.program(wave_size=1)
+    for _ in range(6):
+        make.peer(program)
+    texter = make.texter(program, state="waiting")
+    message = texter_says(session, texter, "i want to die", now)
+    dispatcher = RecordingDispatcher()
+    request = offers.open_request(
+        session,
+        program_id=program.id,
+        texter_id=texter.id,
+        topic_id=None,
+        now=now,
+        dispatcher=dispatcher,
+        is_crisis=True,
+    )
+    escalation.handle_crisis_message(session, message_id=message.id, now=now, dispatcher=dispatcher)
+    offered = session.scalar(
+        select(func.count()).select_from(Offer).where(Offer.request_id == request.id)
+    )
+    assert offered == 2  # the crisis-size first wave, and no more
+
+
+def test_a_texter_in_crisis_yesterday_is_a_crisis_when_they_come_back(session, make, now):
+    program = make.program()
+    make.peer(program)
+    texter = make.texter(program)
+    conversation = connect(session, program, texter, make.peer(program), now)
+    message = texter_says(session, texter, "kms", now, conversation=conversation)
+    escalation.handle_crisis_message(
+        session, message_id=message.id, now=now, dispatcher=RecordingDispatcher()
+    )
+    conversation.state = "ended"
+    session.flush()
+    later = now + timedelta(hours=3)
+    request = offers.open_request(
+        session,
+        program_id=program.id,
+        texter_id=texter.id,
+        topic_id=None,
+        now=later,
+        dispatcher=RecordingDispatcher(),
+    )
+    assert not request.is_crisis
+    # Over a day later the old crisis would no longer mark a new request.
+    day_later = now + timedelta(hours=25)
+    assert escalation.carry_crisis_forward(session, now=day_later, dispatcher=None) == 0
+    assert (
+        escalation.carry_crisis_forward(session, now=later, dispatcher=RecordingDispatcher()) == 1
+    )
+    session.refresh(request)
+    assert request.is_crisis
+    assert (
+        escalation.carry_crisis_forward(session, now=later, dispatcher=RecordingDispatcher()) == 0
+    )
+
+
 # -- acknowledging and escalating ------------------------------------------------
 
 

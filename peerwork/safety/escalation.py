@@ -90,11 +90,10 @@ def handle_crisis_message(
         message.is_crisis = True
     if conversation is not None:
         _flag_conversation(session, conversation.id)
-    elif request is not None:
+    elif request is not None and not request.is_crisis:
         # Jumps the queue with a wider wave (or flags a held request for opening time).
-        from peerwork.matching import offers
-
-        offers.mark_crisis(session, request_id=request.id, now=now, dispatcher=dispatcher)
+        # A request the dialog already opened as a crisis has had its wide wave.
+        _mark_request(session, request.id, now, dispatcher)
     _text_contacts(
         session,
         program=program,
@@ -161,6 +160,39 @@ def handle_missed_crisis_messages(
     for message_id in missed:
         handle_crisis_message(session, message_id=message_id, now=now, dispatcher=dispatcher)
     return len(missed)
+
+
+def carry_crisis_forward(session: Session, *, now: datetime, dispatcher) -> int:
+    """Flag the new request or conversation of a texter who was in crisis in the last day."""
+    recent = (
+        select(Alert.texter_id)
+        .where(
+            Alert.kind == "crisis",
+            Alert.texter_id.is_not(None),
+            Alert.created_at >= now - UNANSWERED_LOOKBACK,
+        )
+        .distinct()
+    )
+    requests = session.scalars(
+        select(SupportRequest.id).where(
+            SupportRequest.texter_id.in_(recent),
+            SupportRequest.state.in_(OPEN_REQUEST_STATES),
+            SupportRequest.is_crisis.is_(False),
+        )
+    ).all()
+    for request_id in requests:
+        _mark_request(session, request_id, now, dispatcher)
+    conversations = session.scalars(
+        select(Conversation.id).where(
+            Conversation.texter_id.in_(recent),
+            Conversation.state == "active",
+            Conversation.is_crisis.is_(False),
+        )
+    ).all()
+    for conversation_id in conversations:
+        _flag_conversation(session, conversation_id)
+    session.flush()
+    return len(requests) + len(conversations)
 
 
 # -- acknowledging and escalating ----------------------------------------------
@@ -415,6 +447,12 @@ def _open_request(
             SupportRequest.texter_id == texter_id, SupportRequest.state.in_(request_states)
         )
     )
+
+
+def _mark_request(session: Session, request_id: int, now: datetime, dispatcher) -> None:
+    from peerwork.matching import offers  # matching imports the SMS texts; keep imports acyclic
+
+    offers.mark_crisis(session, request_id=request_id, now=now, dispatcher=dispatcher)
 
 
 def _flag_conversation(session: Session, conversation_id: int) -> None:

@@ -34,16 +34,22 @@ def handle_crisis_message(message_id: int):
 
 @job
 def safety_sweep() -> dict[str, int]:
-    """Periodic: missed crisis escalations, overdue acknowledgements, unanswered texts."""
+    """Periodic: catch missed crises, carry them forward, escalate, follow up silences."""
     session, now, dispatcher = db.session, clock.now(), get_dispatcher()
     missed = escalation.handle_missed_crisis_messages(
         session, now=now, dispatcher=dispatcher, after=MISSED_CRISIS_AFTER
     )
+    carried = escalation.carry_crisis_forward(session, now=now, dispatcher=dispatcher)
     session.commit()
     escalated = escalation.escalate_overdue(session, now=now, dispatcher=dispatcher)
     session.commit()
     followed = escalation.follow_up_unanswered(session, now=now, dispatcher=dispatcher)
-    return {"missed_crisis": missed, "escalated": escalated, "unanswered": followed}
+    return {
+        "missed_crisis": missed,
+        "carried_forward": carried,
+        "escalated": escalated,
+        "unanswered": followed,
+    }
 
 
 PERIODIC = [(safety_sweep, 60, URGENT)]
