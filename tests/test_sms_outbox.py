@@ -29,7 +29,12 @@ def transport(app):
 
 @pytest.fixture
 def program(make):
-    return make.program(name="Acme Peer Line", messages_per_second=1)
+    return make.program(name="Acme Peer Line", messages_per_second=30)
+
+
+@pytest.fixture
+def slow_program(make):
+    return make.program(name="Slow Line", messages_per_second=1)
 
 
 @pytest.fixture
@@ -118,8 +123,9 @@ def test_provider_opt_out_error_marks_the_texter_and_stops_later_messages(
 
 
 def test_sending_is_throttled_per_number_by_re_enqueueing(
-    app, session, program, texter, transport, jobs
+    app, session, slow_program, make, transport, jobs
 ):
+    program, texter = slow_program, make.texter(slow_program, NUMBER)
     throttle = Throttle(get_redis(app), "throttle-test")
     ids = [_queue(session, program, texter, f"message {n}") for n in range(3)]
     results = [
@@ -139,7 +145,10 @@ def test_sending_is_throttled_per_number_by_re_enqueueing(
     assert [_row(i).status for i in ids].count("queued") == results.count("throttled")
 
 
-def test_throttled_job_is_re_enqueued_with_a_short_delay(session, program, texter, transport, jobs):
+def test_throttled_job_is_re_enqueued_with_a_short_delay(
+    session, slow_program, make, transport, jobs
+):
+    program, texter = slow_program, make.texter(slow_program, NUMBER)
     ids = [_queue(session, program, texter, f"message {n}") for n in range(4)]
     jobs.run(max_rounds=1)
     scheduled = jobs.scheduled()

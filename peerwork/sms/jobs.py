@@ -14,6 +14,7 @@ from peerwork.extensions import db, get_dispatcher, get_redis, get_vault
 from peerwork.jobs import job
 from peerwork.models import Message, Program, Texter, states
 from peerwork.queue import DEFAULT, MAINTENANCE, MESSAGES, URGENT
+from peerwork.safety.escalation import handle_crisis_message
 from peerwork.sms import dialog, sender
 from peerwork.sms.outbox import SEND_RETRY
 from peerwork.sms.throttle import Throttle
@@ -95,19 +96,9 @@ def process_pending(session: Session, *, message_id: int, now: datetime, dispatc
         )
         dialog.handle(turn)
         if item.is_crisis:
-            _escalate(session, message_id=item.id, now=now, dispatcher=dispatcher)
+            handle_crisis_message(session, message_id=item.id, now=now, dispatcher=dispatcher)
         handled += 1
     return handled
-
-
-def _escalate(session: Session, *, message_id: int, now: datetime, dispatcher) -> None:
-    try:
-        from peerwork.safety.escalation import handle_crisis_message
-    except ImportError:
-        # The escalation module is being written alongside; the crisis text already went out.
-        log.warning("crisis message %s: escalation module not available", message_id)
-        return
-    handle_crisis_message(session, message_id=message_id, now=now, dispatcher=dispatcher)
 
 
 @job
