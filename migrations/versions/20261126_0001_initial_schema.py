@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:24:37.754565
+Create Date: 2026-11-26 08:41:54.330448
 """
 
 from __future__ import annotations
@@ -191,6 +191,7 @@ def upgrade() -> None:
     sa.UniqueConstraint('user_id', 'program_id', name=op.f('uq_peer_profiles_user_id_program_id'))
     )
     with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
+        batch_op.create_index('ix_peer_profiles_program_available', ['program_id', 'available'], unique=False)
         batch_op.create_index(batch_op.f('ix_peer_profiles_program_id'), ['program_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_peer_profiles_user_id'), ['user_id'], unique=False)
 
@@ -271,6 +272,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_peer_topics_topic_id_topics'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('peer_profile_id', 'topic_id', name=op.f('pk_peer_topics'))
     )
+    with op.batch_alter_table('peer_topics', schema=None) as batch_op:
+        batch_op.create_index('ix_peer_topics_topic_peer', ['topic_id', 'peer_profile_id'], unique=False)
+
     op.create_table('texters',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('program_id', sa.Integer(), nullable=False),
@@ -526,7 +530,8 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['raised_by_id'], ['users.id'], name=op.f('fk_alerts_raised_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['request_id'], ['support_requests.id'], name=op.f('fk_alerts_request_id_support_requests'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['texter_id'], ['texters.id'], name=op.f('fk_alerts_texter_id_texters'), ondelete='SET NULL'),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_alerts')),
+    sa.UniqueConstraint('kind', 'message_id', name='uq_alerts_kind_message')
     )
     with op.batch_alter_table('alerts', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_alerts_program_id'), ['program_id'], unique=False)
@@ -593,6 +598,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_texters_program_id'))
 
     op.drop_table('texters')
+    with op.batch_alter_table('peer_topics', schema=None) as batch_op:
+        batch_op.drop_index('ix_peer_topics_topic_peer')
+
     op.drop_table('peer_topics')
     with op.batch_alter_table('training_modules', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_training_modules_program_id'))
@@ -613,6 +621,7 @@ def downgrade() -> None:
     with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_peer_profiles_user_id'))
         batch_op.drop_index(batch_op.f('ix_peer_profiles_program_id'))
+        batch_op.drop_index('ix_peer_profiles_program_available')
 
     op.drop_table('peer_profiles')
     with op.batch_alter_table('memberships', schema=None) as batch_op:
