@@ -25,6 +25,7 @@ class PlanForm(FlaskForm):
     send_now = BooleanField("Text the plan to them now", default=True)
 
     def sections(self) -> dict[str, str]:
+        """The plan's sections as typed, by key."""
         return {section.key: getattr(self, section.key).data or "" for section in plans.SECTIONS}
 
 
