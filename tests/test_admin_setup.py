@@ -10,6 +10,7 @@ from peerwork.admin import programs
 from peerwork.models import (
     AuditEvent,
     EscalationContact,
+    Message,
     Program,
     Resource,
     Topic,
@@ -424,3 +425,25 @@ def test_pause_resume_and_close(client, admin, make, org, session, now):
     client.post_form(f"/admin/programs/{program.id}/status/resume")
     session.refresh(program)
     assert program.status == "closed"
+
+
+@pytest.mark.parametrize("action", ["pause", "close"])
+def test_a_paused_or_closed_program_still_answers_with_crisis_lines(
+    client, admin, make, org, session, jobs, action
+):
+    from tests.sms_helpers import Phone
+
+    program = make.program(org, status="live", name="Acme Line")
+    session.commit()
+    client.post_form(f"/admin/programs/{program.id}/status/{action}")
+    session.refresh(program)
+    assert program.status in ("paused", "closed")
+    replies = Phone(client, program, "+17165550111", jobs).sends("hi, can someone talk?")
+    answer = " ".join(replies) + " ".join(
+        session.scalars(
+            select(Message.body).where(
+                Message.program_id == program.id, Message.direction == "outbound"
+            )
+        )
+    )
+    assert "paused" in answer and "988" in answer and "741741" in answer
