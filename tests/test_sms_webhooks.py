@@ -228,3 +228,21 @@ def test_outbound_queued_during_an_outage_is_sent_once_by_the_sweep(
         jobs.run(until=clock.now() + timedelta(seconds=5))
     assert len([b for b in transport.bodies_to(NUMBER) if "finding a peer" in b]) == 1
     assert phone.messages(status="queued") == []
+
+
+def test_without_public_base_url_the_request_url_is_used(app, client, program, monkeypatch):
+    """Behind a correctly configured ProxyFix the request's own URL is the public one."""
+    from twilio.request_validator import RequestValidator
+
+    monkeypatch.setitem(app.config, "PUBLIC_BASE_URL", None)
+    params = _params(program)
+    signature = RequestValidator("test-auth-token").compute_signature(
+        "https://sms.example.org/sms/inbound", params
+    )
+    response = client.post(
+        "/sms/inbound",
+        data=params,
+        headers={"X-Twilio-Signature": signature},
+        base_url="https://sms.example.org",
+    )
+    assert response.status_code == 200
