@@ -447,3 +447,45 @@ def test_a_paused_or_closed_program_still_answers_with_crisis_lines(
         )
     )
     assert "paused" in answer and "988" in answer and "741741" in answer
+
+
+# -- resources -------------------------------------------------------------------------------
+
+
+def test_resource_is_edited_and_scoped_to_topics(client, admin, draft, session, now):
+    grief = programs.add_topic(
+        session, program=draft, name="Grief", keywords=[], description=None, now=now, actor=None
+    )
+    session.commit()
+    compeer = session.scalar(select(Resource).where(Resource.name == "Compeer"))
+    response = client.post_form(
+        f"/admin/programs/{draft.id}/resources/{compeer.id}",
+        {"name": "Compeer Rochester", "description": "Volunteer friends.",
+         "url": "https://example.org/compeer", "topic_ids": [grief.id]},
+    )  # fmt: skip
+    assert response.status_code == 302
+    session.refresh(compeer)
+    assert (compeer.name, compeer.url, compeer.topic_ids) == (
+        "Compeer Rochester",
+        "https://example.org/compeer",
+        [grief.id],
+    )
+
+
+def test_resource_with_a_bad_web_address_is_refused(client, admin, draft, session):
+    response = client.post_form(
+        f"/admin/programs/{draft.id}/resources", {"name": "EAP", "url": "eap dot com"}
+    )
+    assert response.status_code == 200
+    assert "Enter a full address" in page(response)
+    assert session.scalar(select(Resource).where(Resource.name == "EAP")) is None
+
+
+def test_bad_quiet_hours_are_refused(client, admin, draft, session):
+    response = client.post_form(
+        f"/admin/programs/{draft.id}/settings", settings_form(draft, quiet_start="9pm")
+    )
+    assert response.status_code == 200
+    assert "Use a time like 21:00." in page(response)
+    session.refresh(draft)
+    assert draft.quiet_start == "21:00"
