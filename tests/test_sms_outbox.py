@@ -236,3 +236,55 @@ def test_peer_alerts_go_to_the_peer_only_if_they_opted_in(session, make, program
     jobs.run()
     assert _row(second.id).status == "sent"
     assert transport.sent[0]["to"] == "+17165550199"
+
+
+def test_the_sweep_respects_the_retry_backoff_and_retries_end(
+    session, program, texter, transport, jobs
+):
+    message_id = _queue(session, program, texter)
+    transport.failures.append(TemporarySendError("timeout"))
+    jobs.run()
+    assert _row(message_id).status == "queued" and _row(message_id).attempts == 1
+    dispatcher = get_dispatcher()
+    # A minute later the retry (30 s .. 30 min away) is still in charge: the sweep leaves it.
+    soon = clock.now() + timedelta(minutes=2)
+    assert (
+        sms_jobs.sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher)
+        == 0
+    )
+    # Long past every backoff (the retry job was lost), the sweep takes over.
+    much_later = clock.now() + timedelta(hours=1)
+    assert (
+        sms_jobs.sweep_outbox(
+            session, now=much_later, after=timedelta(seconds=60), dispatcher=dispatcher
+        )
+        == 1
+    )
+
+
+def test_temporary_errors_give_up_after_the_last_retry(session, program, texter, transport):
+    message_id = _queue(session, program, texter)
+    transport.failures.extend(TemporarySendError("down", 20500) for _ in range(sender.MAX_ATTEMPTS))
+    for _ in range(sender.MAX_ATTEMPTS - 1):
+        with pytest.raises(TemporarySendError):
+            sender.send_message(
+                session,
+                message_id=message_id,
+                now=clock.now(),
+                transport=transport,
+                vault=get_vault(),
+                dispatcher=get_dispatcher(),
+            )
+    result = sender.send_message(
+        session,
+        message_id=message_id,
+        now=clock.now(),
+        transport=transport,
+        vault=get_vault(),
+        dispatcher=get_dispatcher(),
+    )
+    assert result.outcome == "failed"
+    row = _row(message_id)
+    assert (
+        row.status == "failed" and row.attempts == sender.MAX_ATTEMPTS and row.error_code == 20500
+    )

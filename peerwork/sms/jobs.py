@@ -6,7 +6,7 @@ import logging
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from peerwork import clock
@@ -23,6 +23,8 @@ from peerwork.sms.transport import get_transport
 log = logging.getLogger(__name__)
 
 THROTTLE_DELAY = timedelta(seconds=1)
+# The longest pause SEND_RETRY takes between attempts.
+RETRY_PATIENCE = timedelta(seconds=max(SEND_RETRY.intervals))
 
 
 def status_callback_url(config) -> str | None:
@@ -140,11 +142,19 @@ def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatche
             .execution_options(synchronize_session=False)
         )
     session.commit()
+    # A row that already failed temporarily has an RQ retry pending (up to
+    # RETRY_PATIENCE away): the sweep leaves it to that retry's backoff.
+    retry_cutoff = cutoff - RETRY_PATIENCE
     waiting = session.execute(
         select(Message.id, Message.is_crisis, Message.attempts).where(
             Message.direction == "outbound",
             Message.status.in_(states.DELIVERY.sources("sending")),
-            (Message.queued_at < cutoff) | Message.id.in_(stuck or [-1]),
+            Message.id.in_(stuck or [-1])
+            | ((Message.attempts == 0) & (Message.queued_at < cutoff))
+            | (
+                (Message.attempts > 0)
+                & (func.coalesce(Message.status_updated_at, Message.queued_at) < retry_cutoff)
+            ),
         )
     ).all()
     for message_id, is_crisis, attempts in waiting:

@@ -31,6 +31,9 @@ from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendE
 
 log = logging.getLogger(__name__)
 
+# The first try plus RQ's five retries (peerwork.sms.outbox.SEND_RETRY).
+MAX_ATTEMPTS = 6
+
 
 @dataclass(frozen=True)
 class SendResult:
@@ -113,7 +116,13 @@ def send_message(
         sid = transport.send(
             to=to_number, from_=from_number, body=body, status_callback=status_callback
         )
-    except TemporarySendError:
+    except TemporarySendError as exc:
+        if message.attempts + 1 >= MAX_ATTEMPTS:
+            # Retries used up: give up visibly rather than retry forever.
+            _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+            session.commit()
+            log.info("message %s failed after %d attempts", message_id, MAX_ATTEMPTS)
+            return SendResult("failed")
         _move(session, message_id, "queued", status_updated_at=now)
         session.commit()
         raise
