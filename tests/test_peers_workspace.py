@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from peerwork.extensions import get_dispatcher
 from peerwork.matching import offers
-from peerwork.models import Alert, Conversation, Message, Offer, Resource, SkillCard
+from peerwork.models import Alert, AuditEvent, Conversation, Message, Offer, Resource, SkillCard
 from peerwork.training.curriculum import install_default_curriculum
 
 
@@ -250,6 +250,12 @@ def test_a_crisis_conversation_shows_the_protocol_and_a_flag_reaches_a_superviso
     session.expire_all()
     acked = session.get(Alert, alert.id)
     assert acked.state == "acknowledged" and acked.acknowledged_by_id == supervisor.id
+    audited = session.scalars(
+        select(AuditEvent.action).where(
+            AuditEvent.object_type == "alert", AuditEvent.object_id == alert.id
+        )
+    )
+    assert list(audited) == ["safety.alert_acknowledged"]
     again = client.post_form(
         f"/peer/supervise/alerts/{alert.id}/acknowledge", follow_redirects=True
     )

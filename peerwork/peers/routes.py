@@ -17,9 +17,10 @@ from peerwork import clock, conversations
 from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.matching import eligibility, offers
-from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter, TrainingModule
+from peerwork.models import WEEKDAYS, Alert, PeerProfile, Program, Texter, TrainingModule
 from peerwork.peers import forms, workspace
 from peerwork.peers import profile as profiles
+from peerwork.safety import escalation
 from peerwork.training import grading
 from peerwork.training.lessons import render_lesson
 
@@ -529,20 +530,61 @@ def supervise():
     )
 
 
+@bp.get("/supervise/poll.json")
+@roles_required("supervisor", "admin")
+def supervise_poll():
+    return jsonify(workspace.supervision_stamp(db.session, current_user.organization_id))
+
+
+def _supervised_or_404(conversation_id: int):
+    conversation = workspace.supervised_conversation(
+        db.session, conversation_id, current_user.organization_id
+    )
+    if conversation is None:
+        abort(404)
+    return conversation
+
+
+@bp.get("/supervise/conversations/<int:conversation_id>")
+@roles_required("supervisor", "admin")
+def supervise_conversation(conversation_id: int):
+    conversation = _supervised_or_404(conversation_id)
+    return render_template(
+        "peers/supervise_conversation.html",
+        view=workspace.supervision_view(db.session, conversation),
+        now=clock.now(),
+    )
+
+
+@bp.get("/supervise/conversations/<int:conversation_id>/poll.json")
+@roles_required("supervisor", "admin")
+def supervise_conversation_poll(conversation_id: int):
+    view = workspace.supervision_view(db.session, _supervised_or_404(conversation_id))
+    return jsonify({"state": view.conversation.state, "last_message_id": view.last_message_id})
+
+
 @bp.post("/supervise/alerts/<int:alert_id>/acknowledge")
 @roles_required("supervisor", "admin")
 def acknowledge(alert_id: int):
-    alert = workspace.alert_in_org(db.session, alert_id, current_user.organization_id)
-    if alert is None:
-        abort(404)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    done = workspace.acknowledge_alert(
-        db.session, alert_id=alert.id, user_id=current_user.id, now=clock.now()
-    )
+    try:
+        done = escalation.acknowledge(
+            db.session,
+            alert_id=alert_id,
+            user_id=current_user.id,
+            organization_id=current_user.organization_id,
+            now=clock.now(),
+        )
+    except escalation.AlertNotFound:
+        abort(404)
     db.session.commit()
     flash(
         "Alert acknowledged." if done else "Someone already acknowledged this alert.",
         "success" if done else "info",
     )
+    # Acknowledging from the conversation page keeps the supervisor on that page.
+    conversation_id = request.form.get("conversation_id", type=int)
+    if conversation_id and db.session.get(Alert, alert_id).conversation_id == conversation_id:
+        return redirect(url_for("peers.supervise_conversation", conversation_id=conversation_id))
     return redirect(url_for("peers.supervise"))

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerwork import audit, conversations
+from peerwork import conversations
 from peerwork.models import (
     Alert,
     Conversation,
@@ -28,6 +28,7 @@ from peerwork.models import (
     User,
     states,
 )
+from peerwork.safety.detect import category_label
 
 
 @dataclass(frozen=True)
@@ -208,7 +209,13 @@ class AlertView:
     pseudonym: str | None
     peer_alias: str | None
     created_at: datetime
+    conversation_id: int | None
     conversation_active: bool
+
+    @property
+    def category_name(self) -> str:
+        """The crisis category as supervisors read it."""
+        return category_label(self.category)
 
 
 def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
@@ -236,6 +243,7 @@ def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
             pseudonym=pseudonym,
             peer_alias=alias,
             created_at=alert.created_at,
+            conversation_id=alert.conversation_id,
             conversation_active=conv_state == "active",
         )
         for alert, program, pseudonym, alias, conv_state in rows
@@ -258,36 +266,110 @@ def flagged_conversations(session: Session, organization_id: int):
     ).all()
 
 
-def alert_in_org(session: Session, alert_id: int, organization_id: int) -> Alert | None:
-    """The alert if it belongs to one of the organization's programs."""
+def supervision_stamp(session: Session, organization_id: int) -> dict:
+    """Small JSON for the supervisor's page: changes whenever an alert or flag changes."""
+    return {
+        "alerts": [[a.id, a.state] for a in open_alerts(session, organization_id)],
+        "flagged": [c.id for c, *_ in flagged_conversations(session, organization_id)],
+    }
+
+
+@dataclass(frozen=True)
+class SupervisedAlert:
+    id: int
+    kind: str
+    state: str
+    category: str
+    reason: str | None
+    raised_by: str | None
+    created_at: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by: str | None
+
+
+@dataclass(frozen=True)
+class SupervisedConversation:
+    conversation: Conversation
+    program: Program
+    pseudonym: str
+    peer_alias: str
+    topic: str
+    messages: list[Message]
+    alerts: list[SupervisedAlert]
+
+    @property
+    def categories(self) -> list[str]:
+        """The distinct crisis categories raised on the conversation, first seen first."""
+        return list(dict.fromkeys(a.category for a in self.alerts if a.category))
+
+    @property
+    def open_alerts(self) -> list[SupervisedAlert]:
+        """Alerts nobody has acknowledged yet."""
+        return [a for a in self.alerts if a.state != "acknowledged"]
+
+    @property
+    def last_message_id(self) -> int:
+        """The newest message id, for polling."""
+        return max((m.id for m in self.messages), default=0)
+
+
+def supervised_conversation(
+    session: Session, conversation_id: int, organization_id: int
+) -> Conversation | None:
+    """A conversation a supervisor of the organization may open, or None.
+
+    Only conversations that asked for a supervisor (a flag, a crisis, any alert):
+    a supervisor does not browse peers' ordinary conversations.
+    """
+    has_alert = select(Alert.id).where(Alert.conversation_id == Conversation.id).exists()
     return session.scalar(
-        select(Alert)
-        .join(Program, Program.id == Alert.program_id)
-        .where(Alert.id == alert_id, Program.organization_id == organization_id)
+        select(Conversation)
+        .join(Program, Program.id == Conversation.program_id)
+        .where(
+            Conversation.id == conversation_id,
+            Program.organization_id == organization_id,
+            Conversation.flagged_at.is_not(None) | Conversation.is_crisis.is_(True) | has_alert,
+        )
     )
 
 
-def acknowledge_alert(session: Session, *, alert_id: int, user_id: int, now: datetime) -> bool:
-    """Acknowledge once (a conditional UPDATE); False if someone already did."""
-    done = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.state.in_(states.ALERT.sources("acknowledged")))
-        .values(state="acknowledged", acknowledged_at=now, acknowledged_by_id=user_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    alert = session.get(Alert, alert_id, populate_existing=True)
-    if done:
-        program = session.get(Program, alert.program_id)
-        audit.record(
-            session,
-            organization_id=program.organization_id,
-            program_id=program.id,
-            action="alert.acknowledged",
-            now=now,
-            actor=session.get(User, user_id),
-            object_type="alert",
-            object_id=alert.id,
-            details={"kind": alert.kind},
+def supervision_view(session: Session, conversation: Conversation) -> SupervisedConversation:
+    """Everything the supervisor's read-only conversation page shows, without phone numbers."""
+    program = session.get(Program, conversation.program_id)
+    texter = session.get(Texter, conversation.texter_id)
+    peer = session.get(PeerProfile, conversation.peer_profile_id)
+    topic = session.get(Topic, conversation.topic_id) if conversation.topic_id else None
+    raiser = PeerProfile.__table__.alias("raiser")
+    rows = session.execute(
+        select(Alert, raiser.c.alias, User.name)
+        .outerjoin(
+            raiser,
+            (raiser.c.user_id == Alert.raised_by_id) & (raiser.c.program_id == Alert.program_id),
         )
-    session.flush()
-    return bool(done)
+        .outerjoin(User, User.id == Alert.acknowledged_by_id)
+        .where(Alert.conversation_id == conversation.id)
+        .order_by(Alert.created_at, Alert.id)
+    ).all()
+    alerts = [
+        SupervisedAlert(
+            id=alert.id,
+            kind=alert.kind,
+            state=alert.state,
+            category=category_label(alert.category),
+            reason=alert.reason,
+            raised_by=alias,
+            created_at=alert.created_at,
+            acknowledged_at=alert.acknowledged_at,
+            acknowledged_by=acknowledger,
+        )
+        for alert, alias, acknowledger in rows
+    ]
+    return SupervisedConversation(
+        conversation=conversation,
+        program=program,
+        pseudonym=texter.pseudonym,
+        peer_alias=peer.alias,
+        topic=topic.name if topic else "No topic",
+        messages=thread(session, conversation),
+        alerts=alerts,
+    )

@@ -27,8 +27,37 @@
     var fresh = doc.getElementById(id);
     var current = document.getElementById(id);
     if (fresh && current) {
+      var known = alertIds(current);
       current.innerHTML = fresh.innerHTML;
       current.setAttribute("data-poll-stamp", fresh.getAttribute("data-poll-stamp") || "");
+      announceNewAlerts(current, known);
+    }
+  }
+
+  function alertIds(region) {
+    var ids = {};
+    region.querySelectorAll("[data-alert-id]").forEach(function (el) {
+      ids[el.getAttribute("data-alert-id")] = true;
+    });
+    return ids;
+  }
+
+  // Supervisors: mark alerts that arrived since the last look and say so in the
+  // page's live region, so a screen reader hears it without losing its place.
+  function announceNewAlerts(region, known) {
+    var status = document.getElementById(region.getAttribute("data-announce") || "");
+    if (!status) { return; }
+    var labels = [];
+    region.querySelectorAll("[data-alert-id]").forEach(function (el) {
+      if (!known[el.getAttribute("data-alert-id")]) {
+        el.classList.add("is-new");
+        labels.push(el.getAttribute("data-alert-label"));
+      }
+    });
+    if (labels.length === 1) {
+      status.textContent = "New alert: " + labels[0] + ".";
+    } else if (labels.length > 1) {
+      status.textContent = labels.length + " new alerts: " + labels.join("; ") + ".";
     }
   }
 
@@ -83,8 +112,9 @@
     tickCountdowns();
     window.setInterval(tickCountdowns, 1000);
     document.querySelectorAll("[data-live][data-poll-url]").forEach(function (region) {
+      var every = parseInt(region.getAttribute("data-poll-ms"), 10) || POLL_MS;
       poll(region);
-      window.setInterval(function () { poll(region); }, POLL_MS);
+      window.setInterval(function () { poll(region); }, every);
     });
     var area = document.querySelector("#reply textarea");
     document.querySelectorAll("[data-insert]").forEach(function (link) {
