@@ -41,7 +41,7 @@ def get_redis(app: Flask | None = None) -> redis.Redis:
             server.start()
             services["embedded_redis"] = server
         services["redis"] = redis.Redis.from_url(
-            redis_url(app), socket_timeout=5, socket_connect_timeout=2, health_check_interval=30
+            redis_url(app), socket_timeout=5, socket_connect_timeout=1, health_check_interval=30
         )
     return services["redis"]
 
