@@ -106,7 +106,7 @@ def _audit(session, program: Program, action: str, now, actor, **kw) -> None:
 def create_program(
     session: Session, *, organization_id: int, name: str, timezone: str, now: datetime, actor
 ) -> Program:
-    """A new draft program with the default curriculum and resource directory."""
+    """A new draft program with the default curriculum, resources and skill cards."""
     name = name.strip()
     if not name:
         raise SetupError("name", "Give the program a name.")
@@ -133,9 +133,11 @@ def create_program(
                 position=position,
             )
         )
+    from peerwork.checkins.defaults import install_defaults
     from peerwork.training.curriculum import install_default_curriculum
 
     install_default_curriculum(session, program_id=program.id, now=now)
+    install_defaults(session, program_id=program.id, now=now)
     _audit(
         session, program, "program.create", now, actor, object_type="program", object_id=program.id
     )
@@ -627,7 +629,7 @@ def checklist(session: Session, program: Program, now: datetime) -> Checklist:
             "Training published",
             bool(program.training_published_at and required_modules),
             detail=f"{required_modules} required module{'s' if required_modules != 1 else ''}.",
-            fix_endpoint="training",
+            fix_endpoint="training.program",
         ),
         CheckItem(
             "peers",

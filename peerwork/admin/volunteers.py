@@ -238,11 +238,11 @@ def roster(session: Session, program: Program, now: datetime) -> list[RosterRow]
 def deactivate_peer(
     session: Session, *, program: Program, profile: PeerProfile, now: datetime, actor, dispatcher
 ) -> int:
-    """Turn a volunteer's account off and hand their conversations back to matching.
+    """Turn a volunteer's account off, withdraw their open offers, hand conversations back.
 
     Returns how many conversations were handed back.
     """
-    from peerwork.matching.offers import hand_back
+    from peerwork.matching.offers import hand_back, withdraw_peer_offers
 
     user = profile.user
     if "admin" in user.roles:
@@ -256,6 +256,12 @@ def deactivate_peer(
     for own in user.peer_profiles:
         own.available = False
     session.flush()
+    # Texters offered to this peer should not wait out the timeout for an answer
+    # that cannot come; switching "available" off keeps offers, this does not.
+    withdrawn = sum(
+        withdraw_peer_offers(session, peer_profile_id=own_id, now=now, dispatcher=dispatcher)
+        for own_id in profile_ids
+    )
     conversation_ids = session.scalars(
         select(Conversation.id).where(
             Conversation.peer_profile_id.in_(profile_ids), Conversation.state == "active"
@@ -272,7 +278,7 @@ def deactivate_peer(
         actor=actor,
         object_type="peer_profile",
         object_id=profile.id,
-        details={"handed_back": len(conversation_ids)},
+        details={"handed_back": len(conversation_ids), "offers_withdrawn": withdrawn},
     )
     session.flush()
     return len(conversation_ids)

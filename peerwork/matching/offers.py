@@ -408,11 +408,54 @@ def decline_offer(
     if not declined:
         return
     offer = session.get(Offer, offer_id, populate_existing=True)
-    if request.state != "offering" or request.wave != offer.wave:
-        return
+    _next_wave_if_answered(session, request, offer.wave, now, dispatcher)
+
+
+def _next_wave_if_answered(
+    session: Session, request: SupportRequest, wave: int, now: datetime, dispatcher
+) -> bool:
+    """Send the next wave at once when `wave` is the current one and none of it is open."""
+    if request.state != "offering" or request.wave != wave:
+        return False
     if _has_open(session, request.id, now):
-        return
+        return False
     send_next_wave(session, request_id=request.id, now=now, dispatcher=dispatcher)
+    return True
+
+
+def withdraw_peer_offers(
+    session: Session, *, peer_profile_id: int, now: datetime, dispatcher
+) -> int:
+    """Withdraw a leaving peer's open offers; a wave left with none open moves on at once.
+
+    Returns how many offers were withdrawn.
+    """
+    request_ids = session.scalars(
+        select(Offer.request_id)
+        .where(Offer.peer_profile_id == peer_profile_id, Offer.state == "open")
+        .distinct()
+        .order_by(Offer.request_id)
+    ).all()
+    withdrawn = 0
+    # Request by request, each locked first as every writer of its offers does.
+    for request_id in request_ids:
+        request = _lock_request(session, request_id)
+        waves = session.scalars(
+            update(Offer)
+            .where(
+                Offer.request_id == request_id,
+                Offer.peer_profile_id == peer_profile_id,
+                Offer.state.in_(states.OFFER.sources("withdrawn")),
+            )
+            .values(state="withdrawn", responded_at=now)
+            .returning(Offer.wave)
+            .execution_options(synchronize_session="fetch")
+        ).all()
+        withdrawn += len(waves)
+        if request is not None and waves:
+            _next_wave_if_answered(session, request, max(waves), now, dispatcher)
+    session.flush()
+    return withdrawn
 
 
 def cancel_request(session: Session, *, request_id: int, now: datetime, dispatcher) -> bool:

@@ -1,8 +1,10 @@
-"""Admin authoring: edit modules and quizzes, add modules, publish new versions.
+"""Admin authoring: edit modules and quizzes, add modules, publish the training and
+new versions.
 
 Saved edits show to peers at once (typo fixes need no re-training). Publishing
 a new version is the deliberate act that asks peers to re-pass a required
 module: the previous version keeps counting until the grace period ends.
+Publishing the training itself (once, before launch) bumps no version.
 Every function writes an audit event and leaves the commit to the caller.
 """
 
@@ -219,6 +221,56 @@ def publish_version(
     session.flush()
     _audit(session, module, "training.version_published", now, actor, grace_days=grace_days)
     return module
+
+
+def publish_training(session: Session, *, program_id: int, now: datetime, actor) -> bool:
+    """Publish the curriculum as it stands, without new versions; False if already published.
+
+    Refused while no required module has a quiz, or a required module cannot be
+    completed: certification would then be impossible or meaningless.
+    """
+    # Locked so two admins clicking at once publish (and audit) once.
+    program = session.scalar(
+        select(Program)
+        .where(Program.id == program_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if program.training_published_at is not None:
+        return False
+    modules = session.scalars(
+        select(TrainingModule)
+        .where(TrainingModule.program_id == program_id, TrainingModule.retired_at.is_(None))
+        .order_by(TrainingModule.position)
+    ).all()
+    required = [m for m in modules if m.required]
+    if not any(m.questions for m in required):
+        raise AuthoringError(
+            "Make at least one module with a quiz required before publishing the training."
+        )
+    unfinished = [m.title for m in required if module_problems(m)]
+    if unfinished:
+        raise AuthoringError(
+            "Finish these required modules before publishing: " + ", ".join(unfinished) + "."
+        )
+    for module in modules:
+        # Version 1 of a module is "published" with the curriculum: nobody re-passes.
+        if module.version_published_at is None:
+            module.version_published_at = now
+    program.training_published_at = now
+    session.flush()
+    audit.record(
+        session,
+        organization_id=program.organization_id,
+        program_id=program.id,
+        action="training.published",
+        now=now,
+        actor=actor,
+        object_type="program",
+        object_id=program.id,
+        details={"required_modules": len(required)},
+    )
+    return True
 
 
 def retire_module(session: Session, *, module: TrainingModule, now: datetime, actor) -> None:

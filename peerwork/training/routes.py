@@ -87,6 +87,31 @@ def program(program_id: int):
     ), status
 
 
+@bp.post("/program/<int:program_id>/publish")
+@roles_required("admin")
+def publish_training(program_id: int):
+    program = _program_or_404(program_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        published = authoring.publish_training(
+            db.session, program_id=program.id, now=clock.now(), actor=current_user
+        )
+    except authoring.AuthoringError as exc:
+        db.session.rollback()
+        flash(f"Training not published. {exc}", "error")
+        return redirect(url_for("training.program", program_id=program.id))
+    db.session.commit()
+    if published:
+        flash(
+            "Training published. Volunteers who pass every required module are certified.",
+            "success",
+        )
+    else:
+        flash("This training was already published.", "success")
+    return redirect(url_for("training.program", program_id=program.id))
+
+
 def _question_forms(module: TrainingModule) -> dict[int, QuestionForm]:
     forms = {}
     for question in module.questions:
