@@ -1,5 +1,6 @@
-"""A crisis text reaches a supervisor: the alert page, the peer's banner, the
-acknowledgement, and the escalation to the backup contact when nobody answers."""
+"""A crisis text reaches a supervisor: the alert page updating by itself, the
+peer's banner, the supervisor opening the conversation and acknowledging there,
+and the escalation to the backup contact when nobody answers."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.extensions import db, get_vault, set_service
@@ -85,6 +87,15 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
     peer_user = peer.user
     session.commit()
 
+    # The supervisor has the alerts page open before anything happens.
+    sign_in(page, live_server, supervisor)
+    page.clock.install()
+    page.goto(live_server.url + "/peer/supervise")
+    assert "No open alerts" in page.locator("main").inner_text()
+    page.wait_for_function(
+        "document.getElementById('supervise-live').getAttribute('data-poll-stamp') !== ''"
+    )
+
     # Two texters write something risky; each gets the crisis reply in the webhook itself.
     assert Phone(client, program, "+17165550201", jobs).sends("i want to kill myself") == [
         crisis_text
@@ -94,11 +105,17 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
     ]
     assert len(transport.bodies_to(SUPERVISOR_PHONE)) == 2
 
-    # The supervisor opens the alerts page: both crises, by pseudonym and category only.
-    sign_in(page, live_server, supervisor)
-    page.goto(live_server.url + "/peer/supervise")
+    # Without a reload, the next poll (every 10 s) brings both crises onto the page
+    # and the live region says so.
+    page.clock.run_for(10_500)
     alerts = page.locator("li.alert-item")
-    assert alerts.count() == 2
+    expect(alerts).to_have_count(2)
+    expect(page.locator("#supervise-status")).to_have_text(
+        "2 new alerts: Crisis: Blue Heron; Crisis: Red Fox."
+    )
+    assert page.locator("li.alert-item.is-new").count() == 2
+
+    # Both crises, by pseudonym and category only.
     heron = alerts.filter(has_text="Blue Heron")
     fox = alerts.filter(has_text="Red Fox")
     assert "Suicide or self-harm" in heron.inner_text()
@@ -118,10 +135,45 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
     assert phone_page.get_by_role("button", name="Alert a supervisor").is_visible()
     shot(phone_page, "safety-peer-crisis-banner")
 
-    # The supervisor acknowledges the first alert within the window.
-    heron.get_by_role("button", name="Acknowledge").click()
+    # The supervisor opens Blue Heron's conversation from the alert: the thread by
+    # pseudonym and alias, the crisis category, the protocol; never a phone number.
+    heron.get_by_role("link", name="Open conversation").click()
     page.wait_for_load_state()
-    assert "Alert acknowledged." in page.locator("body").inner_text()
+    assert page.url.endswith(f"/peer/supervise/conversations/{first_id}")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Blue Heron")
+    thread = page.get_by_role("list", name="Messages")
+    texter_bubble = thread.locator(".bubble.them").filter(has_text="i want to kill myself")
+    assert "Blue Heron" in texter_bubble.inner_text()
+    assert "Suicide or self-harm" in page.locator("main").inner_text()
+    assert "Robin" in page.locator("main").inner_text()
+    protocol = page.get_by_role("region", name="Crisis protocol")
+    assert "988" in protocol.inner_text() and "741741" in protocol.inner_text()
+    assert "911" in protocol.inner_text()
+    assert "7165550201" not in page.content() and "555-0201" not in page.content()
+    shot(page, "safety-supervisor-conversation")
+
+    # ...and acknowledges right there.
+    page.get_by_role("button", name="Acknowledge").click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/peer/supervise/conversations/{first_id}")
+    main = page.locator("main").inner_text()
+    assert "Alert acknowledged." in main and "Acknowledged by Dana Reyes" in main
+    assert page.get_by_role("button", name="Acknowledge").count() == 0
+
+    # The same page at phone width, as a supervisor on call would see it.
+    phone_page.context.clear_cookies()
+    sign_in(phone_page, live_server, supervisor)
+    phone_page.goto(f"{live_server.url}/peer/supervise/conversations/{first_id}")
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone_page, "safety-supervisor-conversation-phone")
+    phone_page.get_by_role("link", name="Alerts").first.click()
+    phone_page.wait_for_load_state()
+    assert phone_page.locator("li.alert-item").count() == 1
+    assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone_page, "safety-supervisor-alerts-phone")
+
+    page.get_by_role("link", name="Alerts").first.click()
+    page.wait_for_load_state()
     assert page.locator("li.alert-item").count() == 1
 
     # Nobody acknowledges the second: five minutes later it goes to the backup contact.
