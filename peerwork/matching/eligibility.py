@@ -29,7 +29,20 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Text, and_, case, cast, exists, func, or_, select, true
+from sqlalchemy import (
+    Integer,
+    Text,
+    and_,
+    bindparam,
+    case,
+    cast,
+    exists,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
 from peerwork.matching.ranking import WEEK, Candidate, rank
@@ -45,6 +58,7 @@ from peerwork.models import (
     User,
     peer_topics,
 )
+from peerwork.models._types import UTCDateTime
 
 # Rows fetched per eligibility query; the weekly-hours check runs on a page.
 PAGE_SIZE = 50
@@ -186,45 +200,24 @@ def within_weekly_hours(hours: dict | None, local: datetime) -> bool:
 
 
 # -- the candidate query -------------------------------------------------------------
+#
+# The statement is built once per request shape with bound parameters: building
+# and cache-keying a fresh SQLAlchemy expression costs more than running it.
 
 
-def _week_count(now: datetime):
+def _week_count(week_start):
     return (
         select(func.count(Conversation.id))
         .where(
             Conversation.peer_profile_id == PeerProfile.id,
-            Conversation.started_at > now - WEEK,
+            Conversation.started_at > week_start,
         )
         .correlate(PeerProfile)
         .scalar_subquery()
     )
 
 
-def eligibility_conditions(request: SupportRequest, now: datetime) -> list:
-    """The SQL side of the rule for one request (everything but weekly hours)."""
-    if request.topic_id is None:
-        topic_ok = true()
-    else:
-        topic_ok = or_(PeerProfile.accepts_any_topic.is_(True), _lists_topic(request.topic_id))
-    conditions = [
-        PeerProfile.program_id == request.program_id,
-        PeerProfile.available.is_(True),
-        PeerProfile.alias.is_not(None),
-        PeerProfile.active_conversations < PeerProfile.capacity,
-        User.active.is_(True),
-        topic_ok,
-        certified_clause(now),
-    ]
-    if request.id is not None:
-        conditions.append(
-            ~exists()
-            .where(Offer.request_id == request.id, Offer.peer_profile_id == PeerProfile.id)
-            .correlate(PeerProfile)
-        )
-    return conditions
-
-
-def _lists_topic(topic_id: int):
+def _lists_topic(topic_id):
     return (
         exists()
         .where(peer_topics.c.peer_profile_id == PeerProfile.id, peer_topics.c.topic_id == topic_id)
@@ -232,20 +225,54 @@ def _lists_topic(topic_id: int):
     )
 
 
-def candidate_select(request: SupportRequest, now: datetime):
-    """One SELECT: eligible peers with their ranking inputs, in ranking order."""
-    if request.topic_id is not None:
-        topic_fit = _lists_topic(request.topic_id).label("topic_fit")
+def _topic_pool(program_id, topic_id):
+    """Peers who listed the topic (fit 1), then any-topic peers who did not (fit 0).
+
+    Starting from the topic's index entries instead of every switched-on peer
+    of the program keeps the rows the database checks in proportion to the
+    topic's peers, not to the whole program.
+    """
+    listed = select(
+        peer_topics.c.peer_profile_id.label("peer_id"), literal_column("1").label("fit")
+    ).where(peer_topics.c.topic_id == topic_id)
+    anything = select(PeerProfile.id.label("peer_id"), literal_column("0").label("fit")).where(
+        PeerProfile.program_id == program_id,
+        PeerProfile.available.is_(True),
+        PeerProfile.accepts_any_topic.is_(True),
+        ~_lists_topic(topic_id),
+    )
+    # Materialized: otherwise SQLite flattens the union and scans the program's
+    # peers once per branch, the very scan this pool exists to avoid.
+    return union_all(listed, anything).cte("pool").prefix_with("MATERIALIZED")
+
+
+@lru_cache(maxsize=32)
+def _candidate_statement(has_topic: bool, has_request: bool, has_preferred: bool, crisis: bool):
+    """A page of the cheap-to-check candidates in ranking order, each flagged eligible or not.
+
+    The inner SELECT orders the peers that pass the plain column tests; the
+    costly tests (certification, an earlier offer, an active account) then run
+    on that page only instead of on every peer of the topic. A page may thus
+    hold ineligible rows; `eligible_peers` skips them and reads on.
+    """
+    program_id = bindparam("program_id", type_=Integer)
+    now = bindparam("now", type_=UTCDateTime)
+    week = _week_count(bindparam("week_start", type_=UTCDateTime)).label("week_count")
+    if has_topic:
+        pool = _topic_pool(program_id, bindparam("topic_id", type_=Integer))
+        topic_fit = pool.c.fit
+        source = pool.join(PeerProfile, PeerProfile.id == pool.c.peer_id)
     else:
-        topic_fit = true().label("topic_fit")
-    week = _week_count(now).label("week_count")
+        topic_fit = literal_column("1")
+        source = PeerProfile.__table__
     # Mirrors ranking.rank_key, so that the first page holds the best candidates.
     order = []
-    if request.preferred_peer_id is not None:
-        order.append(case((PeerProfile.id == request.preferred_peer_id, 0), else_=1))
-    if request.is_crisis:
+    if has_preferred:
+        preferred = bindparam("preferred_peer_id", type_=Integer)
+        order.append(case((PeerProfile.id == preferred, 0), else_=1))
+    if crisis:
         order.append(case((PeerProfile.active_conversations == 0, 0), else_=1))
-    if request.topic_id is not None:
+    if has_topic:
         order.append(topic_fit.desc())
     order += [
         PeerProfile.active_conversations,
@@ -253,24 +280,72 @@ def candidate_select(request: SupportRequest, now: datetime):
         PeerProfile.last_matched_at.asc().nulls_first(),
         PeerProfile.id,
     ]
-    return (
+    page = (
         select(
             PeerProfile.id,
             PeerProfile.active_conversations,
             PeerProfile.capacity,
             PeerProfile.last_matched_at,
             week,
-            topic_fit,
+            topic_fit.label("topic_fit"),
             # As text: schedules repeat across peers, so each distinct one is parsed once.
             cast(PeerProfile.availability, Text).label("availability"),
             and_(
                 PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted.is_not(None)
             ).label("wants_sms"),
         )
-        .join(User, User.id == PeerProfile.user_id)
-        .where(*eligibility_conditions(request, now))
+        .select_from(source)
+        .where(
+            PeerProfile.program_id == program_id,
+            PeerProfile.available.is_(True),
+            PeerProfile.alias.is_not(None),
+            PeerProfile.active_conversations < PeerProfile.capacity,
+        )
         .order_by(*order)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+        .subquery("page")
     )
+    costly = [User.active.is_(True), certified_clause(now)]
+    if has_request:
+        costly.append(
+            ~exists()
+            .where(
+                Offer.request_id == bindparam("request_id", type_=Integer),
+                Offer.peer_profile_id == PeerProfile.id,
+            )
+            .correlate(PeerProfile)
+        )
+    return (
+        select(*page.c, and_(*costly).label("eligible"))
+        .select_from(page)
+        .join(PeerProfile, PeerProfile.id == page.c.id)
+        .join(User, User.id == PeerProfile.user_id)
+    )
+
+
+def candidate_select(request: SupportRequest):
+    """One SELECT: a page of candidates with their ranking inputs and an `eligible` flag."""
+    return _candidate_statement(
+        request.topic_id is not None,
+        request.id is not None,
+        request.preferred_peer_id is not None,
+        bool(request.is_crisis),
+    )
+
+
+def candidate_params(request: SupportRequest, now: datetime, *, limit: int, offset: int) -> dict:
+    """The bound values of `candidate_select(request)` for one page at `now`."""
+    return {
+        "program_id": request.program_id,
+        "topic_id": request.topic_id,
+        "request_id": request.id,
+        "preferred_peer_id": request.preferred_peer_id,
+        "now": now,
+        "week_start": now - WEEK,
+        "page_limit": limit,
+        "page_offset": offset,
+    }
 
 
 def eligible_peers(
@@ -288,13 +363,14 @@ def eligible_peers(
         return []
     local = now.astimezone(ZoneInfo(program.timezone or "UTC"))
     skip = set(exclude)
-    query = candidate_select(request, now)
+    query = candidate_select(request)
     found: list[Candidate] = []
     offset = 0
     while True:
-        rows = session.execute(query.limit(page_size).offset(offset)).all()
+        params = candidate_params(request, now, limit=page_size, offset=offset)
+        rows = session.execute(query, params).all()
         for row in rows:
-            if row[0] in skip or not within_weekly_hours(_schedule(row[6]), local):
+            if not row[8] or row[0] in skip or not within_weekly_hours(_schedule(row[6]), local):
                 continue
             found.append(
                 Candidate(

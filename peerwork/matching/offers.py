@@ -188,9 +188,10 @@ def _send_wave(
         states.SUPPORT_REQUEST.advance(request, "offering")
     request.wave += 1
     expires_at = now + timedelta(seconds=program.offer_timeout_seconds)
-    # One multi-row INSERT for the whole wave.
-    session.execute(
-        insert(Offer),
+    # One multi-row INSERT for the whole wave, in Core: the ORM's bulk path
+    # (autoflush, mapper bookkeeping) costs more than the INSERT itself.
+    session.connection().execute(
+        insert(Offer.__table__),
         [
             {
                 "request_id": request.id,

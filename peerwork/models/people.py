@@ -104,6 +104,13 @@ class PeerProfile(Base):
         CheckConstraint("capacity BETWEEN 1 AND 20", name="capacity_range"),
         # Matching starts from the switched-on peers of one program.
         Index("ix_peer_profiles_program_available", "program_id", "available"),
+        # Matching adds the any-topic peers to the peers who listed a topic.
+        Index(
+            "ix_peer_profiles_program_available_any",
+            "program_id",
+            "available",
+            "accepts_any_topic",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
