@@ -122,10 +122,20 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     assert page.locator(".link-input").count() == 2
     shot(page, "admin-invite-links")
 
-    # Training is published in the training helper's editor, and a volunteer
-    # certifies by passing it; both are set up directly here.
+    # -- training: the checklist's Fix link opens the editor, where it is published
+    page.goto(program_url)
+    page.get_by_role("link", name="Fix: Training published").click()
+    page.wait_for_url(re.compile(rf".*/admin/training/program/{program_id}$"))
+    assert page.get_by_text("Not published").is_visible()
+    page.get_by_role("button", name="Publish training").click()
+    assert page.get_by_text("Training published.").is_visible()
+    assert page.get_by_text(re.compile(r"Published on \d{2} \w+ \d{4}\.")).is_visible()
+    assert page.get_by_role("button", name="Publish training").count() == 0
+    shot(page, "admin-training-published")
+
+    # A volunteer certifies by passing the training (the peer journey tests that);
+    # here one is set up directly.
     program = session.get(Program, program_id)
-    program.training_published_at = program.created_at
     work = session.scalar(
         select(Topic).where(Topic.program_id == program_id, Topic.name == "Work stress")
     )
@@ -151,6 +161,11 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
                 width = view.evaluate("document.documentElement.scrollWidth")
                 assert width <= 390, f"{name} is {width}px wide on a phone"
             shot(view, f"admin-{name}-{size}")
+        view.goto(f"{base}/admin/training/program/{program_id}")
+        assert view.get_by_role("heading", name="Publish training").is_visible()
+        if size == "phone":
+            assert view.evaluate("document.documentElement.scrollWidth") <= 390
+        shot(view, f"admin-training-{size}")
         view.goto(base + "/admin/audit")
         shot(view, f"admin-audit-{size}")
         view.goto(base + "/admin/")
