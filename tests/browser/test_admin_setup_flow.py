@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.models import Program, Topic
@@ -45,7 +46,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
 
     sign_in(page, base, admin.email)
-    assert page.get_by_role("heading", name="No programs yet").is_visible()
+    expect(page.get_by_role("heading", name="No programs yet")).to_be_visible()
     shot(page, "admin-dashboard-empty")
 
     # -- create the program from nothing
@@ -64,7 +65,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     shot(page, "admin-settings-error")
     page.get_by_label("SMS number").fill("(585) 555-0100")
     page.get_by_role("button", name="Save settings").click()
-    assert page.get_by_text("Settings saved.").is_visible()
+    expect(page.get_by_text("Settings saved.")).to_be_visible()
     assert page.get_by_label("SMS number").input_value() == "+15855550100"
 
     # -- hours: an end before a start is refused inline
@@ -78,8 +79,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     page.get_by_label("Tuesday closes").fill("17:00")
     page.get_by_label("Saturday", exact=True).check()
     page.get_by_role("button", name="Save hours").click()
-    assert page.get_by_text("Hours saved.").is_visible()
-
+    expect(page.get_by_text("Hours saved.")).to_be_visible()
     # -- the live segment counter on the texts page
     page.goto(program_url + "/texts")
     crisis = page.locator("#crisis")
@@ -95,7 +95,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
         page.get_by_label("Topic name").fill(name)
         page.get_by_label("Keywords texters might use").fill(keywords)
         page.get_by_role("button", name="Add topic").click()
-        assert page.get_by_text(f"Topic “{name}” added.").is_visible()
+        expect(page.get_by_text(f"Topic “{name}” added.")).to_be_visible()
     page.get_by_label("Topic name").fill("work stress")
     page.get_by_role("button", name="Add topic").click()
     assert "There is already a topic called" in page.locator("#name-error").inner_text()
@@ -112,7 +112,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     page.get_by_label("Name", exact=True).fill("Dana Lee")
     page.get_by_label("Mobile number for alerts").fill("585 555 0123")
     page.get_by_role("button", name="Add contact").click()
-    assert page.get_by_text("Mobile ending ••••0123").is_visible()
+    expect(page.get_by_text("Mobile ending ••••0123")).to_be_visible()
     assert "555 0123" not in page.content()
 
     # -- volunteers: an invite link to copy
@@ -126,10 +126,10 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     page.goto(program_url)
     page.get_by_role("link", name="Fix: Training published").click()
     page.wait_for_url(re.compile(rf".*/admin/training/program/{program_id}$"))
-    assert page.get_by_text("Not published").is_visible()
+    expect(page.get_by_text("Not published")).to_be_visible()
     page.get_by_role("button", name="Publish training").click()
-    assert page.get_by_text("Training published.").is_visible()
-    assert page.get_by_text(re.compile(r"Published on \d{2} \w+ \d{4}\.")).is_visible()
+    expect(page.get_by_text("Training published.")).to_be_visible()
+    expect(page.get_by_text(re.compile(r"Published on \d{2} \w+ \d{4}\."))).to_be_visible()
     assert page.get_by_role("button", name="Publish training").count() == 0
     shot(page, "admin-training-published")
 
@@ -144,9 +144,9 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
 
     page.goto(program_url)
     assert page.locator(".checklist li.todo").count() == 0
-    assert page.get_by_text("No certified peer covers “Grief and loss” yet").is_visible()
+    expect(page.get_by_text("No certified peer covers “Grief and loss” yet")).to_be_visible()
     page.get_by_role("button", name="Launch program").click()
-    assert page.get_by_text("The program is live.").is_visible()
+    expect(page.get_by_text("The program is live.")).to_be_visible()
     assert page.locator(".status-line .badge").inner_text() == "Live"
 
     # -- every setup page, on a desktop and on a phone
@@ -155,14 +155,14 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
         size = "desktop" if view is page else "phone"
         for name, path in SETUP_PAGES:
             view.goto(program_url + path)
-            assert view.locator("h1").first.is_visible()
+            expect(view.locator("h1").first).to_be_visible()
             if size == "phone":
                 # Nothing wider than the screen: no sideways scrolling.
                 width = view.evaluate("document.documentElement.scrollWidth")
                 assert width <= 390, f"{name} is {width}px wide on a phone"
             shot(view, f"admin-{name}-{size}")
         view.goto(f"{base}/admin/training/program/{program_id}")
-        assert view.get_by_role("heading", name="Publish training").is_visible()
+        expect(view.get_by_role("heading", name="Publish training")).to_be_visible()
         if size == "phone":
             assert view.evaluate("document.documentElement.scrollWidth") <= 390
         shot(view, f"admin-training-{size}")

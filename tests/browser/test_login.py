@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 
@@ -29,7 +30,7 @@ def test_login_lands_on_role_dashboard(page, live_server, make, session, role, l
     page.wait_for_load_state("networkidle")
 
     assert page.url.startswith(live_server.url + landing_path), page.url
-    assert page.get_by_role("button", name="Sign out").is_visible()
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     shot(page, f"login-landing-{role}")
 
 

@@ -7,6 +7,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.auth import invites
@@ -67,7 +68,7 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
 
     # 2. Onboarding: a real name is refused with a hint; then a proper alias.
     page.wait_for_url(re.compile(r"/peer/onboarding$"))
-    assert page.get_by_role("heading", name="Set up your peer profile").is_visible()
+    expect(page.get_by_role("heading", name="Set up your peer profile")).to_be_visible()
     page.get_by_label("Alias (the name texters see)").fill("Robin")
     page.get_by_label("Work stress").check()
     page.get_by_label("Anxiety").check()
@@ -77,17 +78,17 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
         page.get_by_label(f"{day} from").fill("00:00")
         page.get_by_label(f"{day} until").fill("00:00")
     page.get_by_role("button", name="Save and start training").click()
-    assert page.get_by_text("That looks like your real name").is_visible()
+    expect(page.get_by_text("That looks like your real name")).to_be_visible()
     shot(page, "peer-onboarding-real-name-refused")
     page.get_by_label("Alias (the name texters see)").fill("River")
     page.get_by_role("button", name="Save and start training").click()
 
     # 3. Training: progress bar, a lesson, a failed quiz that says why.
     page.wait_for_url(re.compile(r"/peer/training$"))
-    assert page.get_by_text(f"0 of {len(modules)}").is_visible()
+    expect(page.get_by_text(f"0 of {len(modules)}")).to_be_visible()
     shot(page, "peer-training-list")
     page.get_by_role("link", name=re.compile("What a peer supporter is")).click()
-    assert page.get_by_role("heading", name="What peer support is not").is_visible()
+    expect(page.get_by_role("heading", name="What peer support is not")).to_be_visible()
     shot(page, "peer-lesson")
     page.get_by_role("link", name=re.compile("Take the quiz")).click()
     first = modules[0]
@@ -96,10 +97,12 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
         page.locator(f'input[name="q{i}"][value="{wrong}"]').check()
     shot(page, "peer-quiz")
     page.get_by_role("button", name="Submit answers").click()
-    assert page.get_by_role("heading", name="Not passed yet: 0%").is_visible()
-    assert page.get_by_text(
-        f'The right answer is "{first.questions[0].choices[first.questions[0].correct_index]}"'
-    ).is_visible()
+    expect(page.get_by_role("heading", name="Not passed yet: 0%")).to_be_visible()
+    expect(
+        page.get_by_text(
+            f'The right answer is "{first.questions[0].choices[first.questions[0].correct_index]}"'
+        )
+    ).to_be_visible()
     shot(page, "peer-quiz-failed")
 
     for module in modules:
@@ -107,8 +110,8 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
         for i, right in enumerate(answers[module.id]):
             page.locator(f'input[name="q{i}"][value="{right}"]').check()
         page.get_by_role("button", name="Submit answers").click()
-        assert page.get_by_role("heading", name="Passed: 100%").is_visible()
-    assert page.get_by_text("You have finished your required training").is_visible()
+        expect(page.get_by_role("heading", name="Passed: 100%")).to_be_visible()
+    expect(page.get_by_text("You have finished your required training")).to_be_visible()
     shot(page, "peer-training-complete")
 
     # 4. The workspace: switch on.
@@ -134,7 +137,7 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
     session.commit()
     accept = page.get_by_role("button", name="Accept")
     accept.wait_for(timeout=15_000)
-    assert page.get_by_text("Work stress").first.is_visible()
+    expect(page.get_by_text("Work stress").first).to_be_visible()
     assert re.match(r"^[0-2]:\d\d$", page.locator(".countdown").first.inner_text())
     shot(page, "peer-offer")
     accept.click()
@@ -156,7 +159,7 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
     )
     session.commit()
     page.get_by_text("Deadlines keep moving and I can't sleep.").wait_for(timeout=15_000)
-    assert page.get_by_role("heading", name="Texter Blue Heron").is_visible()
+    expect(page.get_by_role("heading", name="Texter Blue Heron")).to_be_visible()
     reply = page.get_by_label("Your reply")
     reply.fill("That sounds exhausting. How long has sleep been hard?")
     assert "1 SMS segment" in page.locator("#reply-counter").inner_text()
@@ -174,7 +177,7 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
     page.get_by_label("In 3 days").check()
     shot(page, "peer-wrap-up")
     page.get_by_role("button", name="End conversation").click()
-    assert page.get_by_text("Conversation ended. Thank you for being there.").is_visible()
+    expect(page.get_by_text("Conversation ended. Thank you for being there.")).to_be_visible()
     shot(page, "peer-after-wrap-up")
 
     session.expire_all()

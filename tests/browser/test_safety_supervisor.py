@@ -130,9 +130,9 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
     sign_in(phone_page, live_server, peer_user)
     phone_page.goto(f"{live_server.url}/peer/conversations/{first_id}")
     banner = phone_page.get_by_role("alert").filter(has_text="crisis protocol")
-    assert banner.is_visible()
+    expect(banner).to_be_visible()
     assert "988" in banner.inner_text() and "741741" in banner.inner_text()
-    assert phone_page.get_by_role("button", name="Alert a supervisor").is_visible()
+    expect(phone_page.get_by_role("button", name="Alert a supervisor")).to_be_visible()
     shot(phone_page, "safety-peer-crisis-banner")
 
     # The supervisor opens Blue Heron's conversation from the alert: the thread by
