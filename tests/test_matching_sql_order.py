@@ -194,7 +194,7 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
 
     # The SQL order itself, before any Python sorting, over every page.
     in_sql_order = []
-    query = eligibility.candidate_select(request)
+    query = eligibility.candidate_select(request, session.connection().dialect.name)
     for offset in range(0, len(peers) + page_size, page_size):
         params = eligibility.candidate_params(request, now, limit=page_size, offset=offset)
         rows = session.execute(query, params).all()

@@ -60,8 +60,12 @@ from peerwork.models import (
 )
 from peerwork.models._types import UTCDateTime
 
-# Rows fetched per eligibility query; the weekly-hours check runs on a page.
+# Rows fetched per eligibility query when every eligible peer is wanted.
 PAGE_SIZE = 50
+# With a wave to fill, a page a few times the wave usually fills it (some rows
+# fail certification or weekly hours) while keeping the per-row checks few.
+WAVE_PAGE_FACTOR = 3
+MIN_PAGE = 8
 
 
 # -- certification -------------------------------------------------------------
@@ -246,22 +250,38 @@ def _topic_pool(program_id, topic_id):
     return union_all(listed, anything).cte("pool").prefix_with("MATERIALIZED")
 
 
-@lru_cache(maxsize=32)
-def _candidate_statement(has_topic: bool, has_request: bool, has_preferred: bool, crisis: bool):
+@lru_cache(maxsize=64)
+def _candidate_statement(
+    has_topic: bool, has_request: bool, has_preferred: bool, crisis: bool, topic_pool: bool
+):
     """A page of the cheap-to-check candidates in ranking order, each flagged eligible or not.
 
     The inner SELECT orders the peers that pass the plain column tests; the
     costly tests (certification, an earlier offer, an active account) then run
     on that page only instead of on every peer of the topic. A page may thus
     hold ineligible rows; `eligible_peers` skips them and reads on.
+
+    `topic_pool` chooses how topic peers are found. SQLite does best starting
+    from the topic's index entries (a materialized pool, then a primary-key
+    lookup per peer); PostgreSQL hash-joins that pool against every switched-on
+    peer anyway, and does best scanning those peers once with the topic's peer
+    ids hashed (`IN (subquery)`): measured 1.4x faster at 10k peers, 2x at 50k.
     """
     program_id = bindparam("program_id", type_=Integer)
     now = bindparam("now", type_=UTCDateTime)
     week = _week_count(bindparam("week_start", type_=UTCDateTime)).label("week_count")
-    if has_topic:
+    topic_ok = []
+    if has_topic and topic_pool:
         pool = _topic_pool(program_id, bindparam("topic_id", type_=Integer))
         topic_fit = pool.c.fit
         source = pool.join(PeerProfile, PeerProfile.id == pool.c.peer_id)
+    elif has_topic:
+        listed = select(peer_topics.c.peer_profile_id).where(
+            peer_topics.c.topic_id == bindparam("topic_id", type_=Integer)
+        )
+        topic_fit = case((PeerProfile.id.in_(listed), 1), else_=0)
+        topic_ok = [or_(PeerProfile.accepts_any_topic.is_(True), PeerProfile.id.in_(listed))]
+        source = PeerProfile.__table__
     else:
         topic_fit = literal_column("1")
         source = PeerProfile.__table__
@@ -300,6 +320,7 @@ def _candidate_statement(has_topic: bool, has_request: bool, has_preferred: bool
             PeerProfile.available.is_(True),
             PeerProfile.alias.is_not(None),
             PeerProfile.active_conversations < PeerProfile.capacity,
+            *topic_ok,
         )
         .order_by(*order)
         .limit(bindparam("page_limit", type_=Integer))
@@ -324,13 +345,14 @@ def _candidate_statement(has_topic: bool, has_request: bool, has_preferred: bool
     )
 
 
-def candidate_select(request: SupportRequest):
+def candidate_select(request: SupportRequest, dialect: str):
     """One SELECT: a page of candidates with their ranking inputs and an `eligible` flag."""
     return _candidate_statement(
         request.topic_id is not None,
         request.id is not None,
         request.preferred_peer_id is not None,
         bool(request.is_crisis),
+        dialect != "postgresql",
     )
 
 
@@ -355,7 +377,7 @@ def eligible_peers(
     *,
     want: int | None = None,
     exclude: Iterable[int] = (),
-    page_size: int = PAGE_SIZE,
+    page_size: int | None = None,
 ) -> list[Candidate]:
     """Eligible peers for `request` at `now`, best first (at least `want` when there are)."""
     program = session.get(Program, request.program_id)
@@ -363,7 +385,9 @@ def eligible_peers(
         return []
     local = now.astimezone(ZoneInfo(program.timezone or "UTC"))
     skip = set(exclude)
-    query = candidate_select(request)
+    if page_size is None:
+        page_size = PAGE_SIZE if want is None else max(MIN_PAGE, WAVE_PAGE_FACTOR * want)
+    query = candidate_select(request, session.connection().dialect.name)
     found: list[Candidate] = []
     offset = 0
     while True:

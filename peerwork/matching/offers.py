@@ -188,21 +188,22 @@ def _send_wave(
         states.SUPPORT_REQUEST.advance(request, "offering")
     request.wave += 1
     expires_at = now + timedelta(seconds=program.offer_timeout_seconds)
-    # One multi-row INSERT for the whole wave, in Core: the ORM's bulk path
-    # (autoflush, mapper bookkeeping) costs more than the INSERT itself.
+    # One multi-row INSERT ... VALUES for the whole wave, in Core: one round
+    # trip, and none of the ORM bulk path's autoflush and mapper bookkeeping.
     session.connection().execute(
-        insert(Offer.__table__),
-        [
-            {
-                "request_id": request.id,
-                "peer_profile_id": c.peer_profile_id,
-                "wave": request.wave,
-                "state": "open",
-                "created_at": now,
-                "expires_at": expires_at,
-            }
-            for c in candidates
-        ],
+        insert(Offer.__table__).values(
+            [
+                {
+                    "request_id": request.id,
+                    "peer_profile_id": c.peer_profile_id,
+                    "wave": request.wave,
+                    "state": "open",
+                    "created_at": now,
+                    "expires_at": expires_at,
+                }
+                for c in candidates
+            ]
+        )
     )
     session.expire(request, ["offers"])
     if budget is not None:
@@ -235,9 +236,11 @@ def _has_open(session: Session, request_id: int, now: datetime) -> bool:
 def _alert_peers(session, program, request, candidates, now, dispatcher) -> None:
     if not candidates:
         return
-    topic = session.get(Topic, request.topic_id) if request.topic_id is not None else None
+    topic = None
+    if request.topic_id is not None:
+        topic = session.scalar(select(Topic.name).where(Topic.id == request.topic_id))
     body = texts.for_program(
-        "peer_offer_alert", program, topic=topic.name if topic else "any topic"
+        "peer_offer_alert", program, topic=topic if topic is not None else "any topic"
     )
     for c in candidates:
         queue_sms(
