@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from peerwork import clock
 from peerwork.access import roles_required, scoped_or_404
 from peerwork.checkins import cards, forms, plans, schedule
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.models import Conversation, PeerProfile, Program, SkillCard, Texter
+from peerwork.peers import workspace
 
 bp = Blueprint("care", __name__)
 
@@ -25,16 +25,7 @@ bp = Blueprint("care", __name__)
 
 def _peer_profile() -> PeerProfile:
     """The signed-in peer's profile in their organization."""
-    profile = db.session.scalar(
-        select(PeerProfile)
-        .join(Program, Program.id == PeerProfile.program_id)
-        .where(
-            PeerProfile.user_id == current_user.id,
-            Program.organization_id == current_user.organization_id,
-        )
-        .order_by(PeerProfile.id)
-        .limit(1)
-    )
+    profile = workspace.current_profile(db.session, current_user)
     if profile is None:
         abort(404)
     return profile

@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
 from peerwork import clock, conversations
 from peerwork.access import roles_required
@@ -32,16 +31,7 @@ bp = Blueprint("peers", __name__)
 
 def _profile() -> PeerProfile:
     """The signed-in peer's profile in their organization (the first, if several)."""
-    profile = db.session.scalar(
-        select(PeerProfile)
-        .join(Program, Program.id == PeerProfile.program_id)
-        .where(
-            PeerProfile.user_id == current_user.id,
-            Program.organization_id == current_user.organization_id,
-        )
-        .order_by(PeerProfile.id)
-        .limit(1)
-    )
+    profile = workspace.current_profile(db.session, current_user)
     if profile is None:
         abort(404)
     return profile

@@ -51,6 +51,20 @@ class ConversationView:
     flagged: bool
 
 
+def current_profile(session: Session, user: User) -> PeerProfile | None:
+    """The user's peer profile in their own organization (the first, if several), or None."""
+    return session.scalar(
+        select(PeerProfile)
+        .join(Program, Program.id == PeerProfile.program_id)
+        .where(
+            PeerProfile.user_id == user.id,
+            Program.organization_id == user.organization_id,
+        )
+        .order_by(PeerProfile.id)
+        .limit(1)
+    )
+
+
 def own_offer(session: Session, offer_id: int, peer_profile_id: int) -> Offer | None:
     """The peer's own offer, or None (someone else's offer is treated as missing)."""
     offer = session.get(Offer, offer_id)
