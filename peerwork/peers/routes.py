@@ -415,53 +415,54 @@ def conversation_poll(conversation_id: int):
     )
 
 
+def _act_on_conversation(conversation_id: int, form, form_name: str, field: str, act):
+    """Run a peer's form action on their conversation and commit.
+
+    Returns the conversation and None, or the conversation and the page
+    re-rendered with the form's error when the form or the action refuses.
+    """
+    profile = _profile()
+    conversation = _conversation_or_404(profile, conversation_id)
+    if form.validate_on_submit():
+        try:
+            act(
+                db.session,
+                conversation_id=conversation.id,
+                peer_profile_id=profile.id,
+                now=clock.now(),
+                dispatcher=get_dispatcher(),
+                **{field: form[field].data},
+            )
+        except conversations.ConversationError as exc:
+            db.session.rollback()
+            form[field].errors = [exc.message]
+        else:
+            db.session.commit()
+            return conversation, None
+    return conversation, _render_conversation(
+        profile, conversation, status=400, **{form_name: form}
+    )
+
+
 @bp.post("/conversations/<int:conversation_id>/reply")
 @roles_required("peer")
 def reply(conversation_id: int):
-    profile = _profile()
-    conversation = _conversation_or_404(profile, conversation_id)
-    form = forms.ReplyForm()
-    if not form.validate_on_submit():
-        return _render_conversation(profile, conversation, reply=form, status=400)
-    try:
-        conversations.peer_reply(
-            db.session,
-            conversation_id=conversation.id,
-            peer_profile_id=profile.id,
-            body=form.body.data,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        )
-    except conversations.ConversationError as exc:
-        db.session.rollback()
-        form.body.errors = [exc.message]
-        return _render_conversation(profile, conversation, reply=form, status=400)
-    db.session.commit()
+    conversation, refused = _act_on_conversation(
+        conversation_id, forms.ReplyForm(), "reply", "body", conversations.peer_reply
+    )
+    if refused is not None:
+        return refused
     return redirect(url_for("peers.conversation", conversation_id=conversation.id) + "#reply")
 
 
 @bp.post("/conversations/<int:conversation_id>/flag")
 @roles_required("peer")
 def flag(conversation_id: int):
-    profile = _profile()
-    conversation = _conversation_or_404(profile, conversation_id)
-    form = forms.FlagForm()
-    if not form.validate_on_submit():
-        return _render_conversation(profile, conversation, flag=form, status=400)
-    try:
-        conversations.flag_for_supervisor(
-            db.session,
-            conversation_id=conversation.id,
-            peer_profile_id=profile.id,
-            reason=form.reason.data,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        )
-    except conversations.ConversationError as exc:
-        db.session.rollback()
-        form.reason.errors = [exc.message]
-        return _render_conversation(profile, conversation, flag=form, status=400)
-    db.session.commit()
+    conversation, refused = _act_on_conversation(
+        conversation_id, forms.FlagForm(), "flag", "reason", conversations.flag_for_supervisor
+    )
+    if refused is not None:
+        return refused
     flash("A supervisor has been alerted and will look at this conversation.", "success")
     return redirect(url_for("peers.conversation", conversation_id=conversation.id))
 
