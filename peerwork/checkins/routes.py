@@ -7,6 +7,8 @@ cards of their own organization's programs. Anything else is a 404.
 
 from __future__ import annotations
 
+import functools
+
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
@@ -118,32 +120,40 @@ def plan(conversation_id: int):
 # -- admins: skill cards ------------------------------------------------------------------
 
 
+def _save_card(program: Program, form, save, done: str):
+    """Save a submitted skill-card form through `save`.
+
+    Returns a redirect to the card list once saved, else None and the status
+    to show the form again with (200 before a submit, 422 when refused).
+    """
+    if not form.validate_on_submit():
+        return None, 422 if form.is_submitted() else 200
+    try:
+        save(
+            db.session,
+            program=program,
+            title=form.title.data,
+            body=form.body.data,
+            now=clock.now(),
+            actor=current_user,
+        )
+    except cards.CardError as error:
+        db.session.rollback()
+        form.body.errors.append(error.message)
+        return None, 422
+    db.session.commit()
+    flash(done, "success")
+    return redirect(url_for("care.skill_cards", program_id=program.id)), None
+
+
 @bp.route("/programs/<int:program_id>/skill-cards", methods=["GET", "POST"])
 @roles_required("admin")
 def skill_cards(program_id: int):
     program = _program(program_id)
     form = forms.SkillCardForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            cards.add_card(
-                db.session,
-                program=program,
-                title=form.title.data,
-                body=form.body.data,
-                now=clock.now(),
-                actor=current_user,
-            )
-        except cards.CardError as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Skill card added.", "success")
-            return redirect(url_for("care.skill_cards", program_id=program.id))
-    elif form.is_submitted():
-        status = 422
+    saved, status = _save_card(program, form, cards.add_card, "Skill card added.")
+    if saved is not None:
+        return saved
     return (
         render_template(
             "care/skill_cards.html",
@@ -163,28 +173,11 @@ def skill_card_edit(program_id: int, card_id: int):
     program = _program(program_id)
     card = _card(program, card_id)
     form = forms.SkillCardForm(obj=card)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            cards.edit_card(
-                db.session,
-                program=program,
-                card=card,
-                title=form.title.data,
-                body=form.body.data,
-                now=clock.now(),
-                actor=current_user,
-            )
-        except cards.CardError as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
-            status = 422
-        else:
-            db.session.commit()
-            flash("Skill card saved.", "success")
-            return redirect(url_for("care.skill_cards", program_id=program.id))
-    elif form.is_submitted():
-        status = 422
+    saved, status = _save_card(
+        program, form, functools.partial(cards.edit_card, card=card), "Skill card saved."
+    )
+    if saved is not None:
+        return saved
     return (
         render_template(
             "care/skill_card_edit.html",
