@@ -94,27 +94,18 @@ def handle_crisis_message(
         # Jumps the queue with a wider wave (or flags a held request for opening time).
         # A request the dialog already opened as a crisis has had its wide wave.
         _mark_request(session, request.id, now, dispatcher)
-    _text_contacts(
+    _announce(
         session,
-        program=program,
+        program,
+        alert,
         body=texts.for_program("staff_crisis_alert", program),
-        backup=False,
-        now=now,
-        dispatcher=dispatcher,
-    )
-    schedule_escalation(dispatcher, alert, program)
-    audit.record(
-        session,
-        organization_id=program.organization_id,
-        program_id=program.id,
         action="safety.crisis_detected",
-        now=now,
-        object_type="alert",
-        object_id=alert.id,
         details={
             "category": category,
             "flagged": "conversation" if conversation else ("request" if request else "texter"),
         },
+        now=now,
+        dispatcher=dispatcher,
     )
     session.flush()
     log.warning("crisis alert %s raised (category %s)", alert.id, category)
@@ -389,26 +380,17 @@ def _follow_up(
             conversation_id=conversation.id if conversation else None,
             kind="followup",
         )
-    _text_contacts(
+    _announce(
         session,
-        program=program,
+        program,
+        alert,
         body=texts.for_program(
             "staff_alert", program, what=f"a texter has had no reply for {minutes} minutes"
         ),
-        backup=False,
+        action="safety.unanswered_followup",
+        details={"minutes": minutes, "stage": "conversation" if conversation else "request"},
         now=now,
         dispatcher=dispatcher,
-    )
-    schedule_escalation(dispatcher, alert, program)
-    audit.record(
-        session,
-        organization_id=program.organization_id,
-        program_id=program.id,
-        action="safety.unanswered_followup",
-        now=now,
-        object_type="alert",
-        object_id=alert.id,
-        details={"minutes": minutes, "stage": "conversation" if conversation else "request"},
     )
     session.flush()
     return 1
@@ -461,6 +443,34 @@ def _flag_conversation(session: Session, conversation_id: int) -> None:
         .where(Conversation.id == conversation_id, Conversation.is_crisis.is_(False))
         .values(is_crisis=True)
         .execution_options(synchronize_session="fetch")
+    )
+
+
+def _announce(
+    session: Session,
+    program: Program,
+    alert: Alert,
+    *,
+    body: str,
+    action: str,
+    details: dict,
+    now: datetime,
+    dispatcher,
+) -> None:
+    """Text the program's contacts about a new alert, schedule its escalation, audit it."""
+    _text_contacts(
+        session, program=program, body=body, backup=False, now=now, dispatcher=dispatcher
+    )
+    schedule_escalation(dispatcher, alert, program)
+    audit.record(
+        session,
+        organization_id=program.organization_id,
+        program_id=program.id,
+        action=action,
+        now=now,
+        object_type="alert",
+        object_id=alert.id,
+        details=details,
     )
 
 
