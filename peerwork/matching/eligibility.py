@@ -17,7 +17,9 @@ A peer is eligible for a support request when all of these hold:
 
 Everything but the weekly hours is one SQL query that also returns the
 ranking inputs, ordered the way `ranking.rank` orders them, a page at a
-time; the weekly hours (JSON) are checked in Python on that bounded page.
+time: the plain column tests pick and order the candidates, the costly tests
+(certification, earlier offers, active account) run on that page only, and the
+weekly hours (JSON) are checked in Python on the same bounded page.
 """
 
 from __future__ import annotations

@@ -13,7 +13,8 @@ Peers for one request, best first:
 Requests waiting for a peer: crisis first, then the one waiting longest.
 
 `eligibility.candidate_select` orders its SQL the same way so that a page
-of rows already holds the best candidates; this module stays the rule.
+of rows already holds the best candidates; this module stays the rule, and
+`tests/test_matching_sql_order.py` checks on random peers that the two agree.
 """
 
 from __future__ import annotations
