@@ -50,3 +50,28 @@ def record(
     )
     session.add(event)
     return event
+
+
+def record_for_program(
+    session: Session,
+    program,
+    *,
+    action: str,
+    now: datetime,
+    actor=None,
+    object_type: str | None = None,
+    object_id: int | None = None,
+    details: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append an audit event about something in `program` (and so in its organization)."""
+    return record(
+        session,
+        organization_id=program.organization_id,
+        program_id=program.id,
+        action=action,
+        now=now,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+        details=details,
+    )

@@ -91,10 +91,9 @@ def add_contact(
     _set_phone(contact, phone_e164, vault)
     session.add(contact)
     session.flush()
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="contact.create",
         now=now,
         actor=actor,
@@ -135,10 +134,9 @@ def update_contact(
             changed.append(key)
     session.flush()
     if changed:
-        audit.record(
+        audit.record_for_program(
             session,
-            organization_id=program.organization_id,
-            program_id=program.id,
+            program,
             action="contact.update",
             now=now,
             actor=actor,
@@ -156,10 +154,9 @@ def remove_contact(
     contact_id = contact.id
     session.delete(contact)
     session.flush()
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="contact.remove",
         now=now,
         actor=actor,

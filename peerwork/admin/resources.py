@@ -33,10 +33,9 @@ def _clean(program: Program, values: dict) -> dict:
 
 
 def _audit(session, program, action, resource, now, actor, details=None) -> None:
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action=action,
         now=now,
         actor=actor,

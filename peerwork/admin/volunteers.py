@@ -96,10 +96,9 @@ def invite_volunteers(
             program_id=program.id,
             created_by_id=getattr(actor, "id", None),
         )
-        audit.record(
+        audit.record_for_program(
             session,
-            organization_id=program.organization_id,
-            program_id=program.id,
+            program,
             action="invite.create",
             now=now,
             actor=actor,
@@ -156,10 +155,9 @@ def revoke_invite(
         return
     invite.revoked_at = now
     session.flush()
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="invite.revoke",
         now=now,
         actor=actor,
@@ -184,10 +182,9 @@ def renew_invite(
     token = invites.reissue_token(secret_key, invite, session)
     invite.expires_at = now + timedelta(seconds=max_age_seconds)
     session.flush()
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="invite.renew",
         now=now,
         actor=actor,
@@ -269,10 +266,9 @@ def deactivate_peer(
     ).all()
     for conversation_id in conversation_ids:
         hand_back(session, conversation_id=conversation_id, now=now, dispatcher=dispatcher)
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="peer.deactivate",
         now=now,
         actor=actor,
@@ -292,10 +288,9 @@ def reactivate_peer(
         return
     profile.user.active = True
     session.flush()
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="peer.reactivate",
         now=now,
         actor=actor,
@@ -323,10 +318,9 @@ def promote_to_supervisor(
     )
     session.flush()
     session.refresh(user)
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action="peer.promote",
         now=now,
         actor=actor,

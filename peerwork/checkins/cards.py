@@ -64,10 +64,9 @@ def _check(session: Session, program_id: int, title: str, body: str, card_id: in
 
 
 def _audit(session, program: Program, action: str, card: SkillCard, now, actor) -> None:
-    audit.record(
+    audit.record_for_program(
         session,
-        organization_id=program.organization_id,
-        program_id=program.id,
+        program,
         action=action,
         now=now,
         actor=actor,
