@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from peerwork.extensions import get_dispatcher
 from peerwork.matching import offers
-from peerwork.models import Offer, TrainingAttempt, TrainingModule
-from peerwork.training.curriculum import install_default_curriculum
+from peerwork.models import Offer, TrainingAttempt
 from peerwork.training.grading import submit_quiz
+from tests.helpers import curriculum_program, program_modules
 
 # The fixed `now` is Wednesday 10:00 in New York.
 MORNINGS = {"wed": [["08:00", "12:00"]]}
@@ -19,18 +19,12 @@ EVENINGS = {"wed": [["18:00", "22:00"]]}
 
 @pytest.fixture
 def program(make, session, now):
-    program = make.program()
-    install_default_curriculum(session, program_id=program.id, now=now)
-    return program
+    return curriculum_program(make, session, now)
 
 
 @pytest.fixture
 def modules(session, program):
-    return session.scalars(
-        select(TrainingModule)
-        .where(TrainingModule.program_id == program.id)
-        .order_by(TrainingModule.position)
-    ).all()
+    return program_modules(session, program)
 
 
 def requests_offered_to(session, peer) -> int:

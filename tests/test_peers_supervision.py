@@ -12,8 +12,9 @@ from sqlalchemy import select
 
 from peerwork import conversations
 from peerwork.extensions import get_dispatcher
-from peerwork.models import Alert, AuditEvent, Conversation, Message, SupportRequest
+from peerwork.models import Alert, AuditEvent, Message
 from peerwork.safety import escalation
+from tests.helpers import start_conversation, texter_says
 
 # Outside the factories' +1716555.... range, so no other texter can share it.
 TEXTER_PHONE = "+13125550147"
@@ -23,45 +24,6 @@ TEXTER_PHONE = "+13125550147"
 def frozen(now):
     with time_machine.travel(now, tick=False):
         yield
-
-
-def start_conversation(session, make, program, peer, now, *, phone=None, pseudonym=None):
-    texter = make.texter(program, phone, pseudonym=pseudonym, state="connected")
-    request = SupportRequest(
-        program_id=program.id, texter_id=texter.id, state="matched", created_at=now, matched_at=now
-    )
-    session.add(request)
-    session.flush()
-    conversation = Conversation(
-        program_id=program.id,
-        request_id=request.id,
-        texter_id=texter.id,
-        peer_profile_id=peer.id,
-        topic_id=program.topics[0].id,
-        state="active",
-        started_at=now,
-    )
-    session.add(conversation)
-    peer.active_conversations += 1
-    session.flush()
-    return conversation
-
-
-def texter_says(session, conversation, body, now, *, crisis=False):
-    message = Message(
-        program_id=conversation.program_id,
-        direction="inbound",
-        author="texter",
-        texter_id=conversation.texter_id,
-        conversation_id=conversation.id,
-        body=body,
-        status="received",
-        is_crisis=crisis,
-        created_at=now,
-    )
-    session.add(message)
-    session.flush()
-    return message
 
 
 def peer_says(session, conversation, body, now):

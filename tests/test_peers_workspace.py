@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peerwork.extensions import get_dispatcher
 from peerwork.matching import offers
 from peerwork.models import Alert, AuditEvent, Conversation, Message, Offer, Resource, SkillCard
-from peerwork.training.curriculum import install_default_curriculum
+from tests.helpers import curriculum_program
 
 
 @pytest.fixture(autouse=True)
@@ -23,9 +23,7 @@ def frozen(now):
 
 @pytest.fixture
 def program(make, session, now):
-    program = make.program()
-    install_default_curriculum(session, program_id=program.id, now=now)
-    return program
+    return curriculum_program(make, session, now)
 
 
 @pytest.fixture

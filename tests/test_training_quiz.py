@@ -14,6 +14,7 @@ from peerwork.matching.eligibility import is_certified
 from peerwork.models import TrainingAttempt, TrainingModule
 from peerwork.training import authoring, grading
 from peerwork.training.curriculum import install_default_curriculum
+from tests.helpers import curriculum_program, program_modules
 
 
 @pytest.fixture(autouse=True)
@@ -24,18 +25,12 @@ def frozen(now):
 
 @pytest.fixture
 def program(make, session, now):
-    program = make.program()
-    install_default_curriculum(session, program_id=program.id, now=now)
-    return program
+    return curriculum_program(make, session, now)
 
 
 @pytest.fixture
 def modules(session, program):
-    return session.scalars(
-        select(TrainingModule)
-        .where(TrainingModule.program_id == program.id)
-        .order_by(TrainingModule.position)
-    ).all()
+    return program_modules(session, program)
 
 
 @pytest.fixture

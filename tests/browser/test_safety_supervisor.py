@@ -12,10 +12,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.extensions import db, get_vault, set_service
-from peerwork.models import Alert, Conversation, EscalationContact, Message, SupportRequest
+from peerwork.models import Alert, Conversation, EscalationContact, Message
 from peerwork.safety import jobs as safety_jobs
 from peerwork.sms import texts
 from tests import factories
+from tests.helpers import start_conversation
 from tests.sms_helpers import FakeTransport, Phone
 
 pytestmark = pytest.mark.committed
@@ -38,28 +39,6 @@ def add_contact(session, program, name, phone, *, backup=False):
     )
 
 
-def connected_texter(session, make, program, peer, phone, pseudonym, now):
-    texter = make.texter(program, phone, pseudonym=pseudonym, state="connected")
-    request = SupportRequest(
-        program_id=program.id, texter_id=texter.id, state="matched", created_at=now, matched_at=now
-    )
-    session.add(request)
-    session.flush()
-    conversation = Conversation(
-        program_id=program.id,
-        request_id=request.id,
-        texter_id=texter.id,
-        peer_profile_id=peer.id,
-        topic_id=program.topics[0].id,
-        state="active",
-        started_at=now,
-    )
-    session.add(conversation)
-    peer.active_conversations += 1
-    session.flush()
-    return conversation
-
-
 def sign_in(page, live_server, user):
     page.goto(live_server.url + "/login")
     page.get_by_label("Email").fill(user.email)
@@ -80,8 +59,12 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
     add_contact(session, program, "Lee Park", BACKUP_PHONE, backup=True)
     supervisor = make.supervisor(org, name="Dana Reyes")
     peer = make.peer(program, alias="Robin")
-    first = connected_texter(session, make, program, peer, "+17165550201", "Blue Heron", now)
-    second = connected_texter(session, make, program, peer, "+17165550202", "Red Fox", now)
+    first = start_conversation(
+        session, make, program, peer, now, phone="+17165550201", pseudonym="Blue Heron"
+    )
+    second = start_conversation(
+        session, make, program, peer, now, phone="+17165550202", pseudonym="Red Fox"
+    )
     first_id, second_id = first.id, second.id
     crisis_text = texts.for_program("crisis", program)
     peer_user = peer.user

@@ -1,0 +1,65 @@
+"""Set-up steps several test modules share: a curriculum program, a live conversation."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from peerwork.models import Conversation, Message, SupportRequest, TrainingModule
+from peerwork.training.curriculum import install_default_curriculum
+
+
+def curriculum_program(make, session, now):
+    """A program with the default training curriculum installed."""
+    program = make.program()
+    install_default_curriculum(session, program_id=program.id, now=now)
+    return program
+
+
+def program_modules(session, program) -> list[TrainingModule]:
+    """The program's training modules, in course order."""
+    return session.scalars(
+        select(TrainingModule)
+        .where(TrainingModule.program_id == program.id)
+        .order_by(TrainingModule.position)
+    ).all()
+
+
+def start_conversation(session, make, program, peer, now, *, phone=None, pseudonym=None):
+    """A connected texter in an active conversation with `peer` on the program's first topic."""
+    texter = make.texter(program, phone, pseudonym=pseudonym, state="connected")
+    request = SupportRequest(
+        program_id=program.id, texter_id=texter.id, state="matched", created_at=now, matched_at=now
+    )
+    session.add(request)
+    session.flush()
+    conversation = Conversation(
+        program_id=program.id,
+        request_id=request.id,
+        texter_id=texter.id,
+        peer_profile_id=peer.id,
+        topic_id=program.topics[0].id,
+        state="active",
+        started_at=now,
+    )
+    session.add(conversation)
+    peer.active_conversations += 1
+    session.flush()
+    return conversation
+
+
+def texter_says(session, conversation, body, now, *, crisis=False) -> Message:
+    """A message the texter sent into the conversation, already received."""
+    message = Message(
+        program_id=conversation.program_id,
+        direction="inbound",
+        author="texter",
+        texter_id=conversation.texter_id,
+        conversation_id=conversation.id,
+        body=body,
+        status="received",
+        is_crisis=crisis,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    return message
