@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from peerwork.models import Conversation, Message, SupportRequest, TrainingModule
+from peerwork.matching import offers
+from peerwork.models import Conversation, Message, Offer, SupportRequest, TrainingModule
 from peerwork.training.curriculum import install_default_curriculum
 
 
@@ -63,3 +64,27 @@ def texter_says(session, conversation, body, now, *, crisis=False) -> Message:
     session.add(message)
     session.flush()
     return message
+
+
+def ask_for_peer(session, program, texter, now, dispatcher, *, topic=None, crisis=False):
+    """The texter's support request on `topic` (the program's first by default), first wave sent."""
+    return offers.open_request(
+        session,
+        program_id=program.id,
+        texter_id=texter.id,
+        topic_id=(topic or program.topics[0]).id,
+        now=now,
+        dispatcher=dispatcher,
+        is_crisis=crisis,
+    )
+
+
+def accepted_conversation(session, program, texter, peer, now, dispatcher) -> Conversation:
+    """The conversation `peer` holds once they accept the texter's request on the first topic."""
+    request = ask_for_peer(session, program, texter, now, dispatcher)
+    offer = session.scalar(
+        select(Offer).where(Offer.request_id == request.id, Offer.peer_profile_id == peer.id)
+    )
+    return offers.accept_offer(
+        session, offer_id=offer.id, peer_profile_id=peer.id, now=now, dispatcher=dispatcher
+    )

@@ -8,17 +8,16 @@ import pytest
 from sqlalchemy import select
 
 from peerwork.extensions import get_dispatcher, get_vault
-from peerwork.matching import offers
 from peerwork.models import (
     Conversation,
     EscalationContact,
     Invite,
     Message,
-    Offer,
     SupportRequest,
     User,
 )
 from peerwork.training.curriculum import install_default_curriculum
+from tests.helpers import accepted_conversation
 
 
 @pytest.fixture
@@ -142,21 +141,7 @@ def test_roster_shows_training_topics_availability_and_load(client, admin, progr
 
 def connected_conversation(session, make, program, peer, now) -> Conversation:
     texter = make.texter(program, state="choosing_topic")
-    dispatcher = get_dispatcher()
-    request = offers.open_request(
-        session,
-        program_id=program.id,
-        texter_id=texter.id,
-        topic_id=program.topics[0].id,
-        now=now,
-        dispatcher=dispatcher,
-    )
-    offer = session.scalar(
-        select(Offer).where(Offer.request_id == request.id, Offer.peer_profile_id == peer.id)
-    )
-    return offers.accept_offer(
-        session, offer_id=offer.id, peer_profile_id=peer.id, now=now, dispatcher=dispatcher
-    )
+    return accepted_conversation(session, program, texter, peer, now, get_dispatcher())
 
 
 def test_deactivated_peer_hands_conversations_back_to_matching(

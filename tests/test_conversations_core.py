@@ -19,6 +19,7 @@ from peerwork.models import (
     Texter,
 )
 from peerwork.queue import RecordingDispatcher
+from tests.helpers import accepted_conversation
 
 
 @pytest.fixture
@@ -32,18 +33,7 @@ def line(session, make, now, dispatcher):
     program = make.program(wave_size=1, checkin_default="3d")
     peer = make.peer(program, alias="Robin")
     texter = make.texter(program)
-    request = offers.open_request(
-        session,
-        program_id=program.id,
-        texter_id=texter.id,
-        topic_id=program.topics[0].id,
-        now=now,
-        dispatcher=dispatcher,
-    )
-    offer = session.scalar(select(Offer).where(Offer.request_id == request.id))
-    conversation = offers.accept_offer(
-        session, offer_id=offer.id, peer_profile_id=peer.id, now=now, dispatcher=dispatcher
-    )
+    conversation = accepted_conversation(session, program, texter, peer, now, dispatcher)
     return program, peer, texter, conversation
 
 

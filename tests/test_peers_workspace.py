@@ -12,7 +12,7 @@ from sqlalchemy import select
 from peerwork.extensions import get_dispatcher
 from peerwork.matching import offers
 from peerwork.models import Alert, AuditEvent, Conversation, Message, Offer, Resource, SkillCard
-from tests.helpers import curriculum_program
+from tests.helpers import ask_for_peer, curriculum_program
 
 
 @pytest.fixture(autouse=True)
@@ -35,14 +35,8 @@ def peer(make, program, client):
 
 def texter_asks(session, make, program, now, *, topic=None, crisis=False):
     texter = make.texter(program)
-    request = offers.open_request(
-        session,
-        program_id=program.id,
-        texter_id=texter.id,
-        topic_id=(topic or program.topics[0]).id,
-        now=now,
-        dispatcher=get_dispatcher(),
-        is_crisis=crisis,
+    request = ask_for_peer(
+        session, program, texter, now, get_dispatcher(), topic=topic, crisis=crisis
     )
     return texter, request
 

@@ -25,6 +25,7 @@ from peerwork.safety import escalation
 from peerwork.safety import jobs as safety_jobs
 from peerwork.sms import jobs as sms_jobs
 from peerwork.sms import texts
+from tests.helpers import ask_for_peer
 from tests.sms_helpers import FakeTransport, Phone
 
 TEXTER_PHONE = "+17165550188"
@@ -198,14 +199,7 @@ def test_a_texter_waiting_for_a_peer_jumps_the_queue_with_a_wider_wave(session, 
         make.peer(program)
     texter = make.texter(program, state="waiting")
     dispatcher = RecordingDispatcher()
-    request = offers.open_request(
-        session,
-        program_id=program.id,
-        texter_id=texter.id,
-        topic_id=program.topics[0].id,
-        now=now,
-        dispatcher=dispatcher,
-    )
+    request = ask_for_peer(session, program, texter, now, dispatcher)
     offered_before = session.scalar(
         select(func.count()).select_from(Offer).where(Offer.request_id == request.id)
     )
