@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 08:41:54.330448
+Create Date: 2026-11-26 09:26:03.472922
 """
 
 from __future__ import annotations
@@ -192,6 +192,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
         batch_op.create_index('ix_peer_profiles_program_available', ['program_id', 'available'], unique=False)
+        batch_op.create_index('ix_peer_profiles_program_available_any', ['program_id', 'available', 'accepts_any_topic'], unique=False)
         batch_op.create_index(batch_op.f('ix_peer_profiles_program_id'), ['program_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_peer_profiles_user_id'), ['user_id'], unique=False)
 
@@ -621,6 +622,7 @@ def downgrade() -> None:
     with op.batch_alter_table('peer_profiles', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_peer_profiles_user_id'))
         batch_op.drop_index(batch_op.f('ix_peer_profiles_program_id'))
+        batch_op.drop_index('ix_peer_profiles_program_available_any')
         batch_op.drop_index('ix_peer_profiles_program_available')
 
     op.drop_table('peer_profiles')
