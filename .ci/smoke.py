@@ -36,7 +36,7 @@ def main() -> int:
         if not k.startswith(("PEERWORK_TEST_", "REDIS_URL", "DATABASE_URL"))
     }
     env["PEERWORK_INSTANCE"] = instance
-    run = subprocess.Popen(  # noqa: S603
+    run = subprocess.Popen(
         [os.path.join(os.path.dirname(sys.executable), "peerwork"), "run", "--port", str(port)],
         env=env,
         stdout=subprocess.PIPE,
@@ -97,12 +97,12 @@ def main() -> int:
     # Everything `peerwork run` started shares its process group.
     leftovers = subprocess.run(
         ["pgrep", "-g", str(run.pid)], capture_output=True, text=True
-    ).stdout.split()  # noqa: S603,S607
+    ).stdout.split()
     leftovers += subprocess.run(
         ["pgrep", "-f", instance], capture_output=True, text=True
-    ).stdout.split()  # noqa: S603,S607
+    ).stdout.split()
     if leftovers:
-        subprocess.run(["pkill", "-9", "-g", str(run.pid)])  # noqa: S603,S607
+        subprocess.run(["pkill", "-9", "-g", str(run.pid)])
         raise SystemExit(f"processes outlived `peerwork run`: {leftovers}")
     print("smoke: Ctrl-C stopped web, worker, scheduler and the embedded Redis")
     return 0
