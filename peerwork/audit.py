@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork.models import AuditEvent
@@ -75,3 +76,47 @@ def record_for_program(
         object_id=object_id,
         details=details,
     )
+
+
+def record_once_per_window(
+    session: Session,
+    *,
+    organization_id: int,
+    action: str,
+    now: datetime,
+    actor,
+    object_type: str,
+    object_id: int,
+    window: timedelta = timedelta(hours=1),
+    program_id: int | None = None,
+) -> bool:
+    """Record `action` unless this actor already did it to this object within `window`.
+
+    For reads worth auditing (a supervisor opening a conversation) on pages
+    that reload themselves: one row per visit, not one per refresh.
+    """
+    recent = session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.organization_id == organization_id,
+            AuditEvent.actor_user_id == getattr(actor, "id", None),
+            AuditEvent.action == action,
+            AuditEvent.object_type == object_type,
+            AuditEvent.object_id == object_id,
+            AuditEvent.created_at > now - window,
+        )
+        .limit(1)
+    )
+    if recent is not None:
+        return False
+    record(
+        session,
+        organization_id=organization_id,
+        program_id=program_id,
+        action=action,
+        now=now,
+        actor=actor,
+        object_type=object_type,
+        object_id=object_id,
+    )
+    return True

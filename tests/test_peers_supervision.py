@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from peerwork import conversations
 from peerwork.extensions import get_dispatcher
@@ -297,3 +298,44 @@ def test_the_alerts_page_polls_from_peers_js_with_a_live_region(client, world, s
     assert 'data-poll-url="/peer/supervise/poll.json"' in page and 'data-poll-ms="10000"' in page
     assert 'id="supervise-status"' in page and 'aria-live="polite"' in page
     assert "js/peers.js" in page and "<script>" not in page
+
+
+def _opened(session, conversation_id):
+    return session.scalars(
+        select(AuditEvent).where(
+            AuditEvent.action == "supervisor.conversation_opened",
+            AuditEvent.object_id == conversation_id,
+        )
+    ).all()
+
+
+def test_opening_a_conversation_is_audited_once_per_hour(client, session, world, supervisor, now):
+    heron = world["heron"]
+    url = f"/peer/supervise/conversations/{heron.id}"
+    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 200  # a refresh is not another visit
+    rows = _opened(session, heron.id)
+    assert len(rows) == 1
+    assert rows[0].actor_user_id == supervisor.id
+    assert rows[0].object_type == "conversation"
+    assert rows[0].organization_id == world["org"].id
+    # The row names who and what, never the texter's words or number.
+    text = f"{rows[0].details} {rows[0].actor_label}"
+    assert "kill" not in text and TEXTER_PHONE[2:] not in text
+
+    with time_machine.travel(now + timedelta(minutes=61), tick=False):
+        assert client.get(url).status_code == 200
+    assert len(_opened(session, heron.id)) == 2
+
+
+def test_a_refused_visit_is_not_audited(client, session, world, supervisor):
+    foreign = world["foreign"]
+    assert client.get(f"/peer/supervise/conversations/{foreign.id}").status_code == 404
+    assert (
+        session.scalar(
+            select(func.count(AuditEvent.id)).where(
+                AuditEvent.action == "supervisor.conversation_opened"
+            )
+        )
+        == 0
+    )

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from peerwork import clock, conversations
+from peerwork import audit, clock, conversations
 from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.matching import eligibility, offers
@@ -540,6 +540,19 @@ def _supervised_or_404(conversation_id: int):
 @roles_required("supervisor", "admin")
 def supervise_conversation(conversation_id: int):
     conversation = _supervised_or_404(conversation_id)
+    # Reading a texter's words is audited: once per supervisor, conversation and hour.
+    program = db.session.get(Program, conversation.program_id)
+    if audit.record_once_per_window(
+        db.session,
+        organization_id=program.organization_id,
+        program_id=program.id,
+        action="supervisor.conversation_opened",
+        now=clock.now(),
+        actor=current_user,
+        object_type="conversation",
+        object_id=conversation.id,
+    ):
+        db.session.commit()
     return render_template(
         "peers/supervise_conversation.html",
         view=workspace.supervision_view(db.session, conversation),
