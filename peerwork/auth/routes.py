@@ -35,7 +35,12 @@ def _limiter() -> LoginLimiter:
 
 
 def _safe_next(target: str | None) -> str | None:
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+    """A same-site path to go to after sign-in, else None."""
+    # Browsers (and Werkzeug's redirect) drop tabs and newlines, so "/\t/evil" would become
+    # "//evil": refuse any whitespace or control character outright.
+    if not target or any(c.isspace() or not c.isprintable() for c in target):
+        return None
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
     return None
 

@@ -1,0 +1,28 @@
+"""Security review: what an attacker or a privacy officer would try, pinned."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests import factories
+
+
+@pytest.mark.parametrize(
+    "target", ["/%09/evil.example/", "/%0a/evil.example/", "/%0d%0a/evil.example"]
+)
+def test_sign_in_never_sends_you_to_another_site(client, make, target):
+    admin = make.admin(make.org())
+    response = client.post_form(
+        f"/login?next={target}", {"email": admin.email, "password": factories.PASSWORD}
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response.headers["Location"]
+    assert response.headers["Location"].endswith("/dashboard")
+
+
+def test_sign_in_still_returns_to_the_page_asked_for(client, make):
+    admin = make.admin(make.org())
+    response = client.post_form(
+        "/login?next=/admin/audit", {"email": admin.email, "password": factories.PASSWORD}
+    )
+    assert response.headers["Location"].endswith("/admin/audit")
