@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from peerwork.admin import programs
 from tests import factories
 
 
@@ -26,3 +27,25 @@ def test_sign_in_still_returns_to_the_page_asked_for(client, make):
         "/login?next=/admin/audit", {"email": admin.email, "password": factories.PASSWORD}
     )
     assert response.headers["Location"].endswith("/admin/audit")
+
+
+# -- admin-written texts cannot make the server build huge strings ------------------------
+
+
+@pytest.mark.parametrize(
+    "wording",
+    [
+        "Hi from {program:>999999999}. Call or text 988 in a crisis.",
+        "Hi from {program!r}. Call or text 988 in a crisis.",
+        "Hi from {program:{program}}. Call or text 988 in a crisis.",
+    ],
+)
+def test_placeholders_with_a_format_spec_are_refused(wording):
+    assert programs.text_errors("welcome", wording, {"program": "Acme"}) == [
+        "Write placeholders plainly, like {program}, with nothing else inside the braces."
+    ]
+
+
+def test_plain_placeholders_are_still_accepted():
+    wording = "Hi from {program}. Call or text 988 in a crisis."
+    assert programs.text_errors("welcome", wording, {"program": "Acme"}) == []

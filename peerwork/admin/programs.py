@@ -307,9 +307,17 @@ def text_errors(key: str, wording: str, samples: dict[str, str] | None = None) -
     spec = sms_texts.EDITABLE[key]
     errors = []
     try:
-        used = {name for _, name, _, _ in string.Formatter().parse(wording) if name is not None}
+        fields = [
+            (name, spec, conversion)
+            for _, name, spec, conversion in string.Formatter().parse(wording)
+            if name is not None
+        ]
     except ValueError:
         return ["Curly braces are only for placeholders such as {program}."]
+    # A format spec such as {program:>999999999} would build a huge string on every render.
+    if any(spec or conversion for _, spec, conversion in fields):
+        return ["Write placeholders plainly, like {program}, with nothing else inside the braces."]
+    used = {name for name, _, _ in fields}
     unknown = sorted(used - spec.placeholders)
     if "" in unknown:
         errors.append("Empty braces {} are not a placeholder. Remove them.")
