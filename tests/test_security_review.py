@@ -49,3 +49,22 @@ def test_placeholders_with_a_format_spec_are_refused(wording):
 def test_plain_placeholders_are_still_accepted():
     wording = "Hi from {program}. Call or text 988 in a crisis."
     assert programs.text_errors("welcome", wording, {"program": "Acme"}) == []
+
+
+# -- a contact's number is never shown back ----------------------------------------------
+
+
+def test_contact_form_refused_for_its_name_does_not_show_the_number_back(client, make, session):
+    org = make.org()
+    program = make.program(org)
+    admin = make.admin(org)
+    session.commit()
+    client.login(admin)
+    response = client.post_form(
+        f"/admin/programs/{program.id}/contacts",
+        {"name": "", "phone": "+1 585 555 0142", "user_id": "0"},
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Enter the contact&#39;s name." in body or "Enter the contact's name." in body
+    assert "5550142" not in body

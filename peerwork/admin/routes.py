@@ -427,9 +427,8 @@ def contacts_page(program_id: int):
             else:
                 return _saved("Escalation contact added.", "admin.contacts_page",
                               program_id=program.id)  # fmt: skip
-    if form.phone.errors:
-        # Never echo a number back into the page.
-        form.phone.data = ""
+    # Never echo a number back into the page, whichever field was refused.
+    form.phone.data = ""
     rows = db.session.scalars(
         select(EscalationContact)
         .where(EscalationContact.program_id == program.id)
