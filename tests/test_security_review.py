@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from flask import url_for
 
 from peerwork.admin import programs
 from tests import factories
@@ -68,3 +69,37 @@ def test_contact_form_refused_for_its_name_does_not_show_the_number_back(client,
     assert response.status_code == 200
     assert "Enter the contact&#39;s name." in body or "Enter the contact's name." in body
     assert "5550142" not in body
+
+
+# -- CSRF on every change but Twilio's two signed webhooks ---------------------------------
+
+TWILIO_WEBHOOKS = {"sms.inbound_sms", "sms.status_callback"}
+
+
+def _post_urls(app) -> dict[str, str]:
+    urls = {}
+    for rule in app.url_map.iter_rules():
+        if "POST" not in rule.methods:
+            continue
+        values = {}
+        for arg in rule.arguments:
+            converter = rule._converters[arg]
+            values[arg] = sorted(converter.items)[0] if hasattr(converter, "items") else 1
+        with app.test_request_context():
+            urls[rule.endpoint] = url_for(rule.endpoint, **values)
+    return urls
+
+
+def test_every_form_post_without_a_csrf_token_is_refused(app, client, make, session):
+    admin = make.admin(make.org())
+    session.commit()
+    client.login(admin)
+    urls = _post_urls(app)
+    assert TWILIO_WEBHOOKS <= set(urls)
+    assert len(urls) > 30
+    for endpoint, url in urls.items():
+        if endpoint in TWILIO_WEBHOOKS:
+            continue
+        response = client.post(url, data={"name": "x"})
+        assert response.status_code == 400, endpoint
+        assert "This form expired" in response.get_data(as_text=True), endpoint
