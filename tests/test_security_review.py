@@ -103,3 +103,27 @@ def test_every_form_post_without_a_csrf_token_is_refused(app, client, make, sess
         response = client.post(url, data={"name": "x"})
         assert response.status_code == 400, endpoint
         assert "This form expired" in response.get_data(as_text=True), endpoint
+
+
+def test_profile_refused_for_its_alias_does_not_show_the_peers_number_back(client, make, session):
+    program = make.program(make.org())
+    peer = make.peer(program)
+    session.commit()
+    client.login(peer.user)
+    response = client.post_form(
+        "/peer/profile",
+        {
+            "alias": "B@ker!",
+            "topics": [str(program.topics[0].id)],
+            "capacity": "2",
+            "mon_on": "y",
+            "mon_start": "09:00",
+            "mon_end": "17:00",
+            "alert_phone": "(585) 555-0142",
+            "sms_alerts": "y",
+        },
+    )
+    body = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Use 2 to 30 letters" in body
+    assert "555-0142" not in body and "5550142" not in body

@@ -163,6 +163,8 @@ def profile():
                 return redirect(url_for("peers.training"))
             flash("Profile saved.", "success")
             return redirect(url_for("peers.dashboard"))
+    # Never echo a phone number into a page, even the peer's own on a refused save.
+    form.alert_phone.data = ""
     status = 400 if request.method == "POST" else 200
     return render_template(
         "peers/profile.html",
