@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import pytest
 from flask import url_for
+from sqlalchemy import func, select
 
+from peerwork import clock
 from peerwork.admin import programs
+from peerwork.auth import invites
+from peerwork.extensions import db
+from peerwork.models import Message, User
 from tests import factories
+from tests.sms_helpers import new_sid, post_signed
 
 
 @pytest.mark.parametrize(
@@ -127,3 +133,53 @@ def test_profile_refused_for_its_alias_does_not_show_the_peers_number_back(clien
     assert response.status_code == 400
     assert "Use 2 to 30 letters" in body
     assert "555-0142" not in body and "5550142" not in body
+
+
+# -- bounded input ----------------------------------------------------------------------------
+
+
+def test_a_signed_webhook_with_a_huge_body_is_refused_and_nothing_is_stored(client, make):
+    program = make.program(name="Acme Peer Line")
+    params = {
+        "MessageSid": new_sid(),
+        "From": "+17165550123",
+        "To": program.sms_number,
+        "Body": "x" * (300 * 1024),
+    }
+    response = post_signed(client, "/sms/inbound", params)
+    assert response.status_code == 413
+    assert db.session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+# -- role escalation ------------------------------------------------------------------------
+
+
+def test_an_invite_cannot_be_accepted_as_another_role_or_organization(app, client, make, session):
+    org, other = make.org(), make.org("Other Co")
+    program = make.program(org)
+    session.commit()
+    issued = invites.issue(
+        session,
+        secret_key=app.config["SECRET_KEY"],
+        organization_id=org.id,
+        email="new.peer@example.com",
+        role="peer",
+        now=clock.now(),
+        max_age_seconds=3600,
+        program_id=program.id,
+    )
+    session.commit()
+    response = client.post_form(
+        f"/invite/{issued.token}",
+        {
+            "name": "Robin Q",
+            "password": "listening is a skill 77",
+            "confirm": "listening is a skill 77",
+            "role": "admin",
+            "organization_id": str(other.id),
+        },
+    )
+    assert response.status_code == 302
+    user = session.scalar(select(User).where(User.email == "new.peer@example.com"))
+    assert user.roles == {"peer"} and user.organization_id == org.id
+    assert client.get(f"/admin/programs/{program.id}").status_code == 403
