@@ -53,6 +53,9 @@ def _sqlite_begin(connection) -> None:
 
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine with the settings each backend needs."""
+    # A failed statement's parameters (message text, encrypted numbers) would otherwise be
+    # part of the exception text, which ends in logs and in RQ's failed-job registry.
+    kwargs.setdefault("hide_parameters", True)
     if url.startswith("sqlite"):
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)

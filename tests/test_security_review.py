@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import url_for
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from peerwork import clock
 from peerwork.admin import programs
@@ -183,3 +184,27 @@ def test_an_invite_cannot_be_accepted_as_another_role_or_organization(app, clien
     user = session.scalar(select(User).where(User.email == "new.peer@example.com"))
     assert user.roles == {"peer"} and user.organization_id == org.id
     assert client.get(f"/admin/programs/{program.id}").status_code == 403
+
+
+# -- database errors (logged, kept in RQ's failed-job registry) carry no message text -----
+
+
+def test_a_database_error_on_a_message_does_not_carry_its_words(make, session, now):
+    program = make.program(make.org())
+    texter = make.texter(program, "+17165550123")
+    words = "I keep thinking about ending it"
+
+    def received():
+        return Message(
+            program_id=program.id, direction="inbound", author="texter",
+            texter_id=texter.id, body=words, twilio_sid="SMduplicate", status="received",
+            created_at=now,
+        )  # fmt: skip
+
+    session.add(received())
+    session.flush()
+    with pytest.raises(IntegrityError) as raised, session.begin_nested():
+        session.add(received())
+        session.flush()
+    assert words not in str(raised.value)
+    assert "7165550123" not in str(raised.value)
