@@ -7,6 +7,7 @@ import os
 
 from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from peerwork.config import load_config
 
@@ -24,6 +25,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops)
     register_logging(app)
+    register_url_converters(app)
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
@@ -38,6 +40,17 @@ def register_logging(app: Flask) -> None:
 
     install_redaction(app.logger)
     install_redaction(logging.getLogger())
+
+
+class BoundedIntConverter(IntegerConverter):
+    """`<int:...>` that only matches ids a database column can hold (else 404, not 500)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def register_url_converters(app: Flask) -> None:
+    app.url_map.converters["int"] = BoundedIntConverter
 
 
 def register_extensions(app: Flask) -> None:

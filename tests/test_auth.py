@@ -404,3 +404,11 @@ def test_login_still_works_when_redis_is_down(app, client, make, caplog):
         set_service("redis", real, app)
     assert response.status_code == 302
     assert "login rate limiter unavailable" in caplog.text
+
+
+def test_an_id_too_large_for_the_database_is_not_found(client, make):
+    admin = make.admin()
+    client.login(admin)
+    response = client.get("/admin/programs/99999999999999999999999")
+    assert response.status_code == 404
+    assert b"Page not found" in response.data
