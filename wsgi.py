@@ -1,5 +1,6 @@
-"""WSGI entry point: `gunicorn wsgi:app`."""
+"""WSGI entry point: `gunicorn wsgi:app` (development secrets are made on first start)."""
 
 from peerwork import create_app
+from peerwork.config import serving_instance_path
 
-app = create_app()
+app = create_app(instance_path=serving_instance_path())

@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
-from peerwork.config import load_config
+from peerwork.config import load_config, require_secrets
 
 __all__ = ["create_app"]
 
@@ -19,6 +19,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     instance_path = instance_path or os.environ.get("PEERWORK_INSTANCE") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, config))
+    require_secrets(app.config, app.instance_path)
     if app.config["ENV"] == "production":
         app.debug = False
     if app.config["PROXY_FIX_HOPS"]:

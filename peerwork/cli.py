@@ -15,23 +15,13 @@ from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from sqlalchemy import func, select
 
 from peerwork import clock
-from peerwork.config import ensure_dev_secrets
+from peerwork.config import serving_instance_path
 
 
 def _create_app():
     from peerwork import create_app
 
-    instance = os.environ.get("PEERWORK_INSTANCE")
-    if os.environ.get("PEERWORK_ENV", "development") != "production":
-        ensure_dev_secrets(instance or _default_instance_path())
-    return create_app(instance_path=instance)
-
-
-def _default_instance_path() -> str:
-    # Flask's default for a package: <project root>/instance
-    from pathlib import Path
-
-    return str(Path(__file__).resolve().parent.parent / "instance")
+    return create_app(instance_path=serving_instance_path())
 
 
 @click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, load_dotenv=False)

@@ -46,6 +46,24 @@ def secret_files(instance_path: str | os.PathLike[str]) -> SecretFiles:
     return SecretFiles(base / "secret_key", base / "data_key")
 
 
+def default_instance_path() -> str:
+    """Flask's default instance folder for this package: <project root>/instance."""
+    return str(Path(__file__).resolve().parent.parent / "instance")
+
+
+def serving_instance_path() -> str:
+    """The instance folder for a process started from the environment (web, worker, CLI).
+
+    In development the secrets are created there on first start, so `gunicorn
+    wsgi:app`, `flask --app wsgi run` and a plain `rq worker` work on a fresh
+    checkout exactly as `peerwork run` does; production never writes them.
+    """
+    instance = os.environ.get("PEERWORK_INSTANCE") or default_instance_path()
+    if os.environ.get("PEERWORK_ENV", "development") != "production":
+        ensure_dev_secrets(instance)
+    return instance
+
+
 def ensure_dev_secrets(instance_path: str | os.PathLike[str]) -> None:
     """Create the instance folder and development secrets if they are missing."""
     files = secret_files(instance_path)
@@ -130,6 +148,17 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     if config["ENV"] == "production":
         check_production(config)
     return config
+
+
+def require_secrets(config: dict, instance_path: str) -> None:
+    """Refuse to build an app that could not encrypt a phone number or sign a session."""
+    missing = [name for name in ("SECRET_KEY", "DATA_KEY") if not config.get(name)]
+    if missing:
+        raise ConfigError(
+            f"{' and '.join(missing)} missing: no secrets in {instance_path} and none in the "
+            "environment. Start with `peerwork run` (or serve `wsgi:app`), which creates "
+            "development secrets there, or set SECRET_KEY and PEERWORK_DATA_KEY."
+        )
 
 
 def check_production(config: dict) -> None:

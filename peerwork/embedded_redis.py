@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +117,10 @@ class EmbeddedRedis:
         if process is None or process.poll() is not None:
             return
         try:
-            redis.Redis(unix_socket_path=str(self.socket), socket_timeout=2).shutdown(nosave=True)
+            # SHUTDOWN drops the connection by design: no retry, or redis-py backs off for seconds.
+            redis.Redis(
+                unix_socket_path=str(self.socket), socket_timeout=2, retry=Retry(NoBackoff(), 0)
+            ).shutdown(nosave=True)
         except redis.RedisError:
             pass
         try:

@@ -26,8 +26,9 @@ def _get_app():
         return current_app._get_current_object()
     if _app is None:
         from peerwork import create_app
+        from peerwork.config import serving_instance_path
 
-        _app = create_app()
+        _app = create_app(instance_path=serving_instance_path())
     return _app
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 
+from peerwork import clock
 from peerwork.phones import pretty
 
 
@@ -19,7 +20,7 @@ def localtime(value: datetime | None, tz: str = "UTC", fmt: str = "%a %d %b, %H:
 def ago(value: datetime | None, now: datetime | None = None) -> str:
     if value is None:
         return "never"
-    seconds = int(((now or datetime.now(UTC)) - value).total_seconds())
+    seconds = int(((now or clock.now()) - value).total_seconds())
     if seconds < 60:
         return "just now"
     if seconds < 3600:

@@ -8,6 +8,12 @@ Backends come from the environment, so the same suite runs twice in CI:
 
 Tests marked `committed` run without the per-test transaction (for real worker
 processes, which need to see committed rows); their tables are emptied after.
+
+Time: every test runs at one frozen moment, `FROZEN_AT` (a Wednesday, 15:00
+UTC), shared by the `now` fixture, the app's clock, RQ and every library in
+this process (time-machine). A test moves it with the `travel` fixture
+(`travel.shift(seconds)`, `travel.move_to(when)`). Tests that start real
+worker processes need time to pass for real and say so with `real_clock`.
 """
 
 from __future__ import annotations
@@ -15,16 +21,19 @@ from __future__ import annotations
 import base64
 import os
 import uuid
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis as redis_lib
+import time_machine
 from flask.testing import FlaskClient
 from itsdangerous import URLSafeTimedSerializer
+from rq import SimpleWorker
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from peerwork import create_app
+from peerwork import clock, create_app
 from peerwork.db import Base
 from peerwork.embedded_redis import EmbeddedRedis
 from peerwork.extensions import db, get_redis, set_service
@@ -33,11 +42,15 @@ from tests import factories
 
 TEST_DATA_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 TEST_SECRET = "test-secret-key-" + "x" * 32
+FROZEN_AT = datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
 
 
 def pytest_configure(config):
     config.addinivalue_line(
         "markers", "committed: commit for real (worker processes); tables emptied after"
+    )
+    config.addinivalue_line(
+        "markers", "real_clock: time passes for real (worker processes); no frozen moment"
     )
 
 
@@ -107,20 +120,13 @@ def _empty_tables() -> None:
             conn.execute(table.delete())
 
 
-@pytest.fixture(autouse=True)
-def _isolation(request, app):
-    """Each test in its own transaction, rolled back; or committed and emptied."""
-    committed = request.node.get_closest_marker("committed") is not None
-    get_redis(app).flushdb()
-    set_service("dispatcher", Dispatcher(get_redis(app), app.config["RQ_QUEUE_PREFIX"]), app)
-    ctx = app.app_context()
-    ctx.push()
-    if committed:
-        yield
-        db.session.remove()
-        _empty_tables()
-        ctx.pop()
-        return
+@contextmanager
+def rolled_back_transaction():
+    """Bind the app's session to one outer transaction and roll it back at the end.
+
+    A `session.commit()` inside only releases a SAVEPOINT, so nothing the block
+    writes outlives it (SQLAlchemy's "joining a session into an external transaction").
+    """
     connection = db.engine.connect()
     outer = connection.begin()
     db.session.remove()
@@ -133,6 +139,25 @@ def _isolation(request, app):
         if outer.is_active:
             outer.rollback()
         connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _isolation(request, app):
+    """Each test in its own transaction, rolled back; or committed and emptied."""
+    committed = request.node.get_closest_marker("committed") is not None
+    get_redis(app).flushdb()
+    set_service("dispatcher", Dispatcher(get_redis(app), app.config["RQ_QUEUE_PREFIX"]), app)
+    ctx = app.app_context()
+    ctx.push()
+    try:
+        if committed:
+            yield
+            db.session.remove()
+            _empty_tables()
+        else:
+            with rolled_back_transaction():
+                yield
+    finally:
         ctx.pop()
 
 
@@ -141,10 +166,27 @@ def session(app):
     return db.session
 
 
+@pytest.fixture(autouse=True)
+def travel(request):
+    """Freeze this process's clock at FROZEN_AT for the test; yields the traveller.
+
+    `travel.shift(seconds_or_timedelta)` and `travel.move_to(datetime)` move it.
+    A test marked `real_clock` gets None and the real clock.
+    """
+    if request.node.get_closest_marker("real_clock") is not None:
+        yield None
+        return
+    with time_machine.travel(FROZEN_AT, tick=False) as traveller:
+        yield traveller
+
+
 @pytest.fixture
-def now():
-    """A fixed moment: a Wednesday, 15:00 UTC (10:00 in New York)."""
-    return datetime(2026, 11, 25, 15, 0, tzinfo=UTC)
+def now(travel):
+    """The moment the test starts at: the app's clock reads the same instant.
+
+    FROZEN_AT is a Wednesday, 15:00 UTC (10:00 in New York).
+    """
+    return clock.now()
 
 
 # -- web clients ---------------------------------------------------------------
@@ -194,6 +236,17 @@ def client(app):
 # -- jobs ----------------------------------------------------------------------
 
 
+class InProcessWorker(SimpleWorker):
+    """RQ's in-process worker without its pub/sub command listener.
+
+    The listener is a thread that only carries "kill horse" commands, which no
+    test sends; stopping it costs a one-second join on every burst.
+    """
+
+    def subscribe(self) -> None:
+        self.pubsub_thread = None
+
+
 class JobRunner:
     """Drives RQ in-process: a SimpleWorker for due jobs, the scheduler's move for delayed ones."""
 
@@ -233,15 +286,13 @@ class JobRunner:
 
     def run(self, until: datetime | None = None, max_rounds: int = 20) -> int:
         """Run queued jobs (and, with `until`, delayed jobs due by then) until none are left."""
-        from rq import SimpleWorker
-
         done = 0
         for _ in range(max_rounds):
             if until is not None:
                 self.release_scheduled(until)
             if not any(q.count for q in self.dispatcher.all_queues()):
                 break
-            worker = SimpleWorker(
+            worker = InProcessWorker(
                 self.dispatcher.all_queues(), connection=self.dispatcher.connection
             )
             worker.work(burst=True)

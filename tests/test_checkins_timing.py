@@ -13,7 +13,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from rq import SimpleWorker
 from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
@@ -23,6 +22,7 @@ from peerwork.checkins import schedule
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.matching import offers
 from peerwork.models import CheckIn, Offer, PeerProfile, Program, SupportRequest
+from tests.conftest import InProcessWorker
 from tests.sms_helpers import Phone
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -58,7 +58,7 @@ class Days:
             scheduler.enqueue_scheduled_jobs()
             if not any(q.count for q in queues):
                 return
-            SimpleWorker(queues, connection=connection).work(burst=True)
+            InProcessWorker(queues, connection=connection).work(burst=True)
 
     def stop(self) -> None:
         if self.traveller is not None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
+from peerwork.extensions import db
 from peerwork.models import Conversation, Message, SupportRequest, Texter
+from tests.conftest import rolled_back_transaction
 
 
 def test_dialect_matches_requested_backend(app, session):
@@ -96,14 +98,24 @@ def test_one_conversation_per_request(make, session, now):
         session.flush()
 
 
-def test_rollback_isolation_between_tests_part_one(make):
-    make.program(name="Isolation check")
+@pytest.mark.committed
+def test_what_a_test_writes_and_commits_is_gone_after_it(app):
+    """The per-test transaction itself: a commit inside it is invisible outside and rolled back."""
+    from peerwork.models import Organization
 
+    def rows_seen_from_outside() -> int:
+        with db.engine.connect() as conn:
+            return conn.scalar(
+                select(func.count()).select_from(Organization).where(Organization.slug == "iso")
+            )
 
-def test_rollback_isolation_between_tests_part_two(session):
-    from peerwork.models import Program
-
-    assert session.scalar(select(Program).where(Program.name == "Isolation check")) is None
+    with rolled_back_transaction():
+        db.session.add(Organization(name="Isolation check", slug="iso"))
+        db.session.commit()  # what application code does: only a SAVEPOINT is released
+        assert db.session.scalar(select(Organization).where(Organization.slug == "iso"))
+        if db.engine.dialect.name == "postgresql":  # SQLite's readers wait on the writer's lock
+            assert rows_seen_from_outside() == 0
+    assert rows_seen_from_outside() == 0
 
 
 def test_phone_is_encrypted_and_hashed(make, session):

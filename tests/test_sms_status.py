@@ -81,3 +81,16 @@ def test_status_callback_needs_a_valid_signature(client, sent_message):
     response = post_signed(client, "/sms/status", params, signature="nope")
     assert response.status_code == 403
     assert _status(sent_message) == "sent"
+
+
+@pytest.mark.parametrize(
+    "raw_code",
+    ["99999999999999999999", "2147483648", "²", "1" * 5000, "-30007", "30 007", "３０００７"],
+)
+def test_an_error_code_we_cannot_store_is_recorded_as_unknown(client, sent_message, raw_code):
+    """A signed callback with a code no integer column holds is still acknowledged and applied."""
+    response = _callback(client, sent_message.twilio_sid, "undelivered", raw_code)
+    assert response.status_code == 204
+    db.session.expire_all()
+    message = db.session.get(Message, sent_message.id)
+    assert message.status == "undelivered" and message.error_code is None

@@ -27,7 +27,7 @@ from peerwork.sms.outbox import queue_sms
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
 
-pytestmark = [pytest.mark.committed, pytest.mark.slow]
+pytestmark = [pytest.mark.committed, pytest.mark.slow, pytest.mark.real_clock]
 
 NUMBER = "+17165550166"
 ROOT = Path(__file__).resolve().parent.parent

@@ -39,6 +39,7 @@ def worker_env(app, tmp_path) -> dict:
 
 
 @pytest.mark.committed
+@pytest.mark.real_clock
 def test_worker_process_sends_a_queued_message(app, make, tmp_path):
     """An outbox row committed here is sent by `peerwork worker --burst` in another process."""
     program = make.program()

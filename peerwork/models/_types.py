@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 
 from sqlalchemy import CheckConstraint, DateTime, TypeDecorator
 
@@ -35,7 +35,3 @@ def one_of(column: str, values, name: str | None = None) -> CheckConstraint:
     """A CHECK constraint keeping `column` within `values`."""
     listed = ", ".join(f"'{v}'" for v in values)
     return CheckConstraint(f"{column} IN ({listed})", name=name or f"{column}_valid")
-
-
-def utcnow() -> datetime:
-    return datetime.now(UTC)

@@ -7,9 +7,10 @@ from datetime import datetime
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from peerwork import clock
 from peerwork.db import Base
 from peerwork.models import states
-from peerwork.models._types import UTCDateTime, one_of, utcnow
+from peerwork.models._types import UTCDateTime, one_of
 
 
 class CheckIn(Base):
@@ -40,7 +41,7 @@ class CheckIn(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     score: Mapped[int | None] = mapped_column(Integer)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class CrisisPlan(Base):
@@ -62,8 +63,8 @@ class CrisisPlan(Base):
         ForeignKey("peer_profiles.id", ondelete="SET NULL")
     )
     content_encrypted: Mapped[bytes] = mapped_column(LargeBinary)  # Fernet(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
 
 class SkillCard(Base):

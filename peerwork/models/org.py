@@ -17,9 +17,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from peerwork import clock
 from peerwork.db import Base
 from peerwork.models import states
-from peerwork.models._types import UTCDateTime, one_of, utcnow
+from peerwork.models._types import UTCDateTime, one_of
 
 # Weekly hours: {"mon": [["09:00", "17:00"]], ...}; a missing day is closed.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -36,7 +37,7 @@ class Organization(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     slug: Mapped[str] = mapped_column(String(80), unique=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     programs: Mapped[list[Program]] = relationship(back_populates="organization")
 
@@ -86,7 +87,7 @@ class Program(Base):
     retrain_grace_days: Mapped[int] = mapped_column(Integer, default=14)
     training_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     organization: Mapped[Organization] = relationship(back_populates="programs")
     topics: Mapped[list[Topic]] = relationship(

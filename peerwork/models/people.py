@@ -21,9 +21,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from peerwork import clock
 from peerwork.db import Base
 from peerwork.models import states
-from peerwork.models._types import UTCDateTime, one_of, utcnow
+from peerwork.models._types import UTCDateTime, one_of
 
 if TYPE_CHECKING:
     from peerwork.models.org import Topic
@@ -51,7 +52,7 @@ class User(UserMixin, Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     # Changes on password change/deactivation so old sessions stop working.
     session_token: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -89,7 +90,7 @@ class Membership(Base):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(16))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship(back_populates="memberships")
 
@@ -130,7 +131,7 @@ class PeerProfile(Base):
     sms_alerts: Mapped[bool] = mapped_column(Boolean, default=False)
     active_conversations: Mapped[int] = mapped_column(Integer, default=0)
     last_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship(back_populates="peer_profiles")
     topics: Mapped[list[Topic]] = relationship(secondary=peer_topics)
@@ -154,7 +155,7 @@ class Invite(Base):
     # Random value carried inside the signed token; only its hash is stored.
     nonce_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -18,9 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from peerwork import clock
 from peerwork.db import Base
 from peerwork.models import states
-from peerwork.models._types import UTCDateTime, one_of, utcnow
+from peerwork.models._types import UTCDateTime, one_of
 
 RECURRING_CHECKINS = ("off", "weekly")
 
@@ -51,7 +52,7 @@ class Texter(Base):
     last_peer_id: Mapped[int | None] = mapped_column(
         ForeignKey("peer_profiles.id", ondelete="SET NULL")
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
@@ -85,7 +86,7 @@ class SupportRequest(Base):
     )
     wave: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(16), default="texter")  # texter, checkin, handback
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -109,7 +110,7 @@ class Offer(Base):
     peer_profile_id: Mapped[int] = mapped_column(ForeignKey("peer_profiles.id", ondelete="CASCADE"))
     wave: Mapped[int] = mapped_column(Integer)
     state: Mapped[str] = mapped_column(String(16), default="open")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -147,7 +148,7 @@ class Conversation(Base):
     topic_id: Mapped[int | None] = mapped_column(ForeignKey("topics.id", ondelete="SET NULL"))
     state: Mapped[str] = mapped_column(String(16), default="active")
     is_crisis: Mapped[bool] = mapped_column(Boolean, default=False)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_by: Mapped[str | None] = mapped_column(
         String(16)
@@ -220,7 +221,7 @@ class Message(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # inbound: dialog handled
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -17,8 +17,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from peerwork import clock
 from peerwork.db import Base
-from peerwork.models._types import UTCDateTime, utcnow
+from peerwork.models._types import UTCDateTime
 
 
 class TrainingModule(Base):
@@ -46,7 +47,7 @@ class TrainingModule(Base):
     previous_version_valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     has_draft_changes: Mapped[bool] = mapped_column(Boolean, default=False)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     questions: Mapped[list[TrainingQuestion]] = relationship(
         back_populates="module", order_by="TrainingQuestion.position", cascade="all, delete-orphan"
@@ -89,4 +90,4 @@ class TrainingAttempt(Base):
     score: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
     answers: Mapped[list[int]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

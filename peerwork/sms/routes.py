@@ -84,8 +84,7 @@ def status_callback():
     new_status = form.get("MessageStatus") or form.get("SmsStatus")
     if not sid or not new_status:
         return "", 400
-    raw_code = form.get("ErrorCode")
-    error_code = int(raw_code) if raw_code and raw_code.isdigit() else None
+    error_code = status.parse_error_code(form.get("ErrorCode"))
     status.apply_status(
         db.session,
         sid=sid,

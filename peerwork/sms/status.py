@@ -30,6 +30,18 @@ _RECORDED = {"sent", "delivered", "undelivered", "failed"}
 FINAL = frozenset({"delivered", "undelivered", "failed"})
 
 
+# Twilio's error codes are five digits; anything an INTEGER column cannot hold is noise.
+_MAX_ERROR_CODE = 2**31 - 1
+
+
+def parse_error_code(raw: str | None) -> int | None:
+    """Twilio's ErrorCode as an int, or None when absent or not a plain ASCII number we can store."""
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return None
+    code = int(raw)
+    return code if code <= _MAX_ERROR_CODE else None
+
+
 def apply_status(
     session: Session,
     *,

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import time
 
 import redis
+
+from peerwork import clock
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +31,7 @@ class Throttle:
 
     def allow(self, number: str, per_second: int, at: float | None = None) -> bool:
         """Take one slot for `number` in the current second; False when it is full."""
-        second = int(time.time() if at is None else at)
+        second = int(clock.timestamp() if at is None else at)
         key = self._key(number, second)
         try:
             pipe = self.connection.pipeline()

@@ -6,10 +6,15 @@
 
   function pad(n) { return (n < 10 ? "0" : "") + n; }
 
+  // The server says how many seconds an offer has left; counting from when the
+  // page got that number keeps a phone whose clock is wrong from closing it early.
   function tickCountdowns() {
-    var now = Date.now();
-    document.querySelectorAll(".countdown[data-expires]").forEach(function (el) {
-      var left = Math.max(0, Math.floor((Date.parse(el.getAttribute("data-expires")) - now) / 1000));
+    var now = performance.now();
+    document.querySelectorAll(".countdown[data-seconds-left]").forEach(function (el) {
+      if (!el.hasAttribute("data-deadline")) {
+        el.setAttribute("data-deadline", String(now + 1000 * parseFloat(el.getAttribute("data-seconds-left"))));
+      }
+      var left = Math.max(0, Math.floor((parseFloat(el.getAttribute("data-deadline")) - now) / 1000));
       el.textContent = Math.floor(left / 60) + ":" + pad(left % 60);
       el.classList.toggle("urgent", left <= 30);
       if (left === 0) {
