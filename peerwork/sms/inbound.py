@@ -75,6 +75,16 @@ def find_or_create_texter(
     return texter, True
 
 
+def _duplicate(session: Session, message_sid: str) -> InboundResult | None:
+    """A repeated delivery: the first delivery's answer again, nothing stored or queued."""
+    first = session.execute(
+        select(Message.id, Message.twiml_replies).where(Message.twilio_sid == message_sid)
+    ).first()
+    if first is None:
+        return None
+    return InboundResult("duplicate", message_id=first.id, replies=list(first.twiml_replies or ()))
+
+
 def receive(
     session: Session,
     *,
@@ -94,8 +104,9 @@ def receive(
     if program is None:
         log.warning("inbound text for a number that belongs to no program; ignored")
         return InboundResult("unknown_number")
-    if session.scalar(select(Message.id).where(Message.twilio_sid == message_sid)) is not None:
-        return InboundResult("duplicate")
+    duplicate = _duplicate(session, message_sid)
+    if duplicate is not None:
+        return duplicate
     texter, _created = find_or_create_texter(
         session, program_id=program.id, phone=from_, now=now, vault=vault
     )
@@ -117,8 +128,9 @@ def receive(
         with session.begin_nested():
             session.add(message)
     except IntegrityError:
-        # Twilio retried while the first delivery was still being stored.
-        return InboundResult("duplicate")
+        # Twilio retried while the first delivery was still being stored; once
+        # the unique index let us know, the first delivery has committed.
+        return _duplicate(session, message_sid) or InboundResult("duplicate")
     texter.last_inbound_at = now
     turn = dialog.Turn(
         session=session,
@@ -135,6 +147,7 @@ def receive(
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
+    message.twiml_replies = list(turn.replies)
     session.flush()
     if assessment.is_crisis:
         log.warning("crisis message %s received (category %s)", message.id, assessment.category)
