@@ -240,11 +240,24 @@ def test_crisis_mid_conversation_gets_the_crisis_text_and_still_reaches_the_peer
     assert inbound.processed_at is not None
 
 
-def test_first_text_in_crisis_gets_crisis_text_and_a_peer_sought_at_once(texter, session):
+def test_first_text_in_crisis_gets_one_crisis_reply_and_a_peer_sought_at_once(
+    texter, session, make, program, jobs
+):
+    peer = make.peer(program, alias="Robin")
     replies = texter.sends("I want to kill myself")
-    assert "You matter" in replies[0] and "confidential" in replies[1]
+    # One text: the crisis lines and that a person is being found; no welcome, no menu.
+    assert len(replies) == 1
+    assert "You matter" in replies[0] and "988" in replies[0]
+    assert "finding a person for you" in replies[0]
     request = session.scalar(select(SupportRequest))
     assert request is not None and request.is_crisis
+    assert request.offers and request.state == "offering"
+    # Nothing more until the next step: no "we're finding a peer" repeated by the job.
+    assert texter.received() == replies
+    _connect(session, texter, peer)
+    jobs.run()
+    got = texter.received()
+    assert len(got) == 2 and "connected with Robin" in got[1]
 
 
 # -- hours and pauses --------------------------------------------------------------
@@ -275,7 +288,8 @@ def test_outside_hours_without_keeping_requests_asks_to_text_again(
     phone.sends("1")
     assert session.scalar(select(SupportRequest)) is None
     assert "text us again then" in phone.last()
-    assert phone.texter().dialog_state == "idle"
+    # Never asked for a topic: welcomed properly when the line is open.
+    assert phone.texter().dialog_state == "new"
 
 
 def test_a_paused_program_always_answers_with_the_paused_text(make, client, jobs):

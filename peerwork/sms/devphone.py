@@ -63,7 +63,14 @@ def made_up_number() -> str:
 
 
 def text_in(
-    db_session: Session, *, program: Program, phone: str, body: str, now: datetime, vault
+    db_session: Session,
+    *,
+    program: Program,
+    phone: str,
+    body: str,
+    now: datetime,
+    vault,
+    dispatcher=None,
 ) -> inbound.InboundResult:
     """Deliver a dev-phone text exactly as Twilio's webhook would."""
     return inbound.receive(
@@ -74,6 +81,7 @@ def text_in(
         message_sid=f"SMdev{uuid.uuid4().hex}",
         now=now,
         vault=vault,
+        dispatcher=dispatcher,
     )
 
 
@@ -183,6 +191,7 @@ def send():
         body=form.body.data,
         now=clock.now(),
         vault=get_vault(),
+        dispatcher=get_dispatcher(),
     )
     db.session.commit()
     if result.needs_processing:

@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from peerwork.models import Message, Program, Texter
 from peerwork.privacy.crypto import new_pseudonym
 from peerwork.safety.detect import assess
-from peerwork.sms import dialog, segments
+from peerwork.safety.escalation import handle_crisis_message
+from peerwork.sms import dialog, hours, segments
 
 log = logging.getLogger(__name__)
 
@@ -141,14 +142,19 @@ def receive(
         dispatcher=dispatcher,
         immediate=True,
     )
+    no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
     if assessment.is_crisis:
         # Always, first, and with no dependency on Redis or rate limits.
-        turn.reply("crisis", kind="crisis")
+        dialog.crisis_reply(turn)
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
     message.twiml_replies = list(turn.replies)
     session.flush()
+    if assessment.is_crisis and no_peer_on and dispatcher is not None:
+        # No peer is on duty: the escalation contacts are the humans on call, and
+        # they hear now, not when a job runs (the job's call finds this alert).
+        handle_crisis_message(session, message_id=message.id, now=now, dispatcher=dispatcher)
     if assessment.is_crisis:
         log.warning("crisis message %s received (category %s)", message.id, assessment.category)
     return InboundResult(
