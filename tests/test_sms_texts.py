@@ -40,6 +40,8 @@ ONE_SEGMENT = {"crisis", "crisis_first", "crisis_closed"}
 # Replies to HELP/INFO, START, DONE, NEW and RESOURCES (an empty directory).
 KEYWORD_REPLIES = {
     "help",
+    "help_connected",
+    "plan_none_connected",
     "opted_in",
     "request_cancelled",
     "ended_by_texter",

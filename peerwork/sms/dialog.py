@@ -400,8 +400,54 @@ def handle(turn: Turn) -> None:
 # -- built-in keywords -------------------------------------------------------------
 
 
+# What the peer's thread shows when their texter uses a keyword mid-conversation.
+PEER_NOTES = {
+    "HELP": "Texter asked for HELP; we sent how the line works and the crisis lines.",
+    "RESOURCES": "Texter asked for RESOURCES; we sent the list.",
+    "RESOURCES_NONE": "Texter asked for RESOURCES; we sent the crisis lines (no local list yet).",
+    "PLAN": "Texter asked for their PLAN; we sent their saved plan.",
+    "PLAN_NONE": "Texter asked for their PLAN; they have none saved yet.",
+}
+
+
+def is_connected(turn: Turn) -> bool:
+    """True while the texter is talking with a peer."""
+    return turn.texter.dialog_state == "connected"
+
+
+def note_for_peer(turn: Turn, note: str) -> Message | None:
+    """A line in the peer's thread (staff only): recorded, never texted to anyone.
+
+    Kept as a message row the thread already shows (`kind="note"`), in the
+    never-sent terminal state `cancelled`, so no sender, sweep or retry picks it up.
+    """
+    conversation = _active_conversation(turn)
+    if conversation is None:
+        return None
+    row = Message(
+        program_id=turn.program.id,
+        direction="outbound",
+        author="system",
+        kind="note",
+        recipient="texter",
+        texter_id=turn.texter.id,
+        conversation_id=conversation.id,
+        body=note,
+        segments=0,
+        status="cancelled",
+        created_at=turn.now,
+        status_updated_at=turn.now,
+    )
+    turn.session.add(row)
+    return row
+
+
 @keyword("HELP", "INFO", immediate=True)
 def help_keyword(turn: Turn) -> None:
+    if is_connected(turn):
+        turn.reply("help_connected")
+        note_for_peer(turn, PEER_NOTES["HELP"])
+        return
     turn.reply("help")
 
 
@@ -436,6 +482,8 @@ def resources_keyword(turn: Turn) -> None:
         turn.reply("resources", resources="\n".join(lines))
     else:
         turn.reply("resources_none")
+    if is_connected(turn):
+        note_for_peer(turn, PEER_NOTES["RESOURCES" if lines else "RESOURCES_NONE"])
 
 
 @keyword("DONE")

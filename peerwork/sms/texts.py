@@ -117,6 +117,14 @@ _ALL = [
         description="Reply to HELP or INFO.",
     ),
     SmsText(
+        "help_connected",
+        "{program}: you're talking with a peer; what you text goes to them. DONE ends, "
+        "RESOURCES for local help. Crisis? Call/text 988 or call 911.",
+        max_segments=1,
+        editable=True,
+        description="Reply to HELP or INFO during a conversation.",
+    ),
+    SmsText(
         "opted_in",
         "You're subscribed again to {program}'s peer support line. Text NEW to talk with a peer.",
         description="Reply to START or UNSTOP.",
@@ -256,6 +264,11 @@ _ALL = [
         "plan_none",
         "You don't have a saved plan yet. A peer can help you make one: text NEW to talk.",
         description="PLAN when no plan is saved.",
+    ),
+    SmsText(
+        "plan_none_connected",
+        "You don't have a saved plan yet. Your peer can help you make one now, if you like.",
+        description="PLAN during a conversation when no plan is saved.",
     ),
     # -- to peers and staff (never message content) ------------------------
     SmsText(
