@@ -82,3 +82,70 @@ def test_the_dev_phone_is_off_by_default_with_twilio_or_in_production(monkeypatc
     assert load_config(str(tmp_path), {"ENV": "development"})["DEV_PHONE_ENABLED"] is False
     monkeypatch.delenv("TWILIO_ACCOUNT_SID")
     assert load_config(str(tmp_path), {"ENV": "development"})["DEV_PHONE_ENABLED"] is True
+
+
+def _contact(program, name, phone):
+    from peerwork.extensions import db, get_vault
+    from peerwork.models import EscalationContact
+
+    vault = get_vault()
+    row = EscalationContact(
+        program_id=program.id,
+        name=name,
+        phone_encrypted=vault.encrypt(phone),
+        phone_hash=vault.lookup_hash(phone),
+        phone_last4=phone[-4:],
+        is_backup=False,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def test_staff_texts_show_on_the_dev_phone_page_too(client, make, jobs, transport, now):
+    from peerwork.admin.programs import send_test_sms
+    from peerwork.extensions import db, get_dispatcher
+
+    program = make.program(name="Acme Peer Line", messages_per_second=30)
+    contact = _contact(program, "Dana (on call)", "+17165550190")
+    admin = make.admin(program.organization)
+    send_test_sms(
+        db.session,
+        program=program,
+        contact=contact,
+        now=now,
+        actor=admin,
+        dispatcher=get_dispatcher(),
+    )
+    db.session.commit()
+    client.post_form("/dev/phone/phone", {"program": program.id, "phone": PHONE})
+    client.post_form("/dev/phone/send", {"body": "I want to kill myself"})
+    jobs.run()
+
+    page = client.get("/dev/phone/").get_data(as_text=True)
+    outbox = client.get("/dev/phone/outbox").get_data(as_text=True)
+    for html in (page, outbox):
+        assert "If you can read this, outbound SMS works" in html  # the admin's test SMS
+        assert "a crisis alert needs a supervisor" in html  # the escalation text
+        assert "Dana (on call)" in html and "0190" in html
+        assert "5550190" not in html  # staff are named, never shown by number
+        assert "You matter" in html  # texts to texters are in the outbox as well
+    assert "5550142" not in outbox  # the texter by pseudonym only
+
+
+def test_stop_on_the_dev_phone_explains_that_twilio_answers_it(client, make, jobs, transport):
+    program = make.program(name="Acme Peer Line", messages_per_second=30)
+    client.post_form("/dev/phone/phone", {"program": program.id, "phone": PHONE})
+    client.post_form("/dev/phone/send", {"body": "hi"})
+    client.post_form("/dev/phone/send", {"body": "STOP"})
+    jobs.run()
+    thread = client.get("/dev/phone/thread").get_data(as_text=True)
+    assert "STOP" in thread
+    assert "Twilio" in thread and "unsubscribed" in thread and "START" in thread
+    page = client.get("/dev/phone/").get_data(as_text=True)
+    assert "Twilio answers STOP itself" in page
+    # START brings the texter back, and our reply shows again.
+    client.post_form("/dev/phone/send", {"body": "START"})
+    jobs.run()
+    thread = client.get("/dev/phone/thread").get_data(as_text=True)
+    assert "subscribed again" in thread

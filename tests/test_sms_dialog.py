@@ -240,11 +240,24 @@ def test_crisis_mid_conversation_gets_the_crisis_text_and_still_reaches_the_peer
     assert inbound.processed_at is not None
 
 
-def test_first_text_in_crisis_gets_crisis_text_and_a_peer_sought_at_once(texter, session):
+def test_first_text_in_crisis_gets_one_crisis_reply_and_a_peer_sought_at_once(
+    texter, session, make, program, jobs
+):
+    peer = make.peer(program, alias="Robin")
     replies = texter.sends("I want to kill myself")
-    assert "You matter" in replies[0] and "confidential" in replies[1]
+    # One text: the crisis lines and that a person is being found; no welcome, no menu.
+    assert len(replies) == 1
+    assert "You matter" in replies[0] and "988" in replies[0]
+    assert "finding a person for you" in replies[0]
     request = session.scalar(select(SupportRequest))
     assert request is not None and request.is_crisis
+    assert request.offers and request.state == "offering"
+    # Nothing more until the next step: no "we're finding a peer" repeated by the job.
+    assert texter.received() == replies
+    _connect(session, texter, peer)
+    jobs.run()
+    got = texter.received()
+    assert len(got) == 2 and "connected with Robin" in got[1]
 
 
 # -- hours and pauses --------------------------------------------------------------
@@ -275,7 +288,8 @@ def test_outside_hours_without_keeping_requests_asks_to_text_again(
     phone.sends("1")
     assert session.scalar(select(SupportRequest)) is None
     assert "text us again then" in phone.last()
-    assert phone.texter().dialog_state == "idle"
+    # Never asked for a topic: welcomed properly when the line is open.
+    assert phone.texter().dialog_state == "new"
 
 
 def test_a_paused_program_always_answers_with_the_paused_text(make, client, jobs):
@@ -300,3 +314,76 @@ def test_closed_dates_close_the_line(make):
     assert not is_open(program, datetime(2026, 11, 25, 13, 59, tzinfo=UTC))  # 8:59 local
     program.status = "paused"
     assert not is_open(program, wednesday_noon)
+
+
+# -- keywords inside a conversation ----------------------------------------------------
+
+
+def _peer_page(client, peer_id, conversation_id) -> str:
+    from peerwork.extensions import db
+    from peerwork.models import PeerProfile, User
+
+    profile = db.session.get(PeerProfile, peer_id)
+    client.login(db.session.get(User, profile.user_id))
+    page = client.get(f"/peer/conversations/{conversation_id}")
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(
+    ("word", "note"),
+    [
+        ("RESOURCES", "Texter asked for RESOURCES; we sent the list"),
+        ("help", "Texter asked for HELP"),
+        ("PLAN", "Texter asked for their PLAN"),
+    ],
+)
+def test_a_keyword_mid_conversation_shows_the_peer_a_note_that_is_never_texted(
+    make, program, texter, session, transport, jobs, client, word, note
+):
+    peer = make.peer(program, alias="Robin")
+    session.add(Resource(program_id=program.id, name="EAP", phone="1-800-555-0100", position=1))
+    texter.sends("hi")
+    texter.sends("1")
+    conversation = _connect(session, texter, peer)
+    jobs.run()
+    peer_id, conversation_id = peer.id, conversation.id
+    before = len(texter.received())
+    texter.sends(word)
+    assert len(texter.received()) == before + 1  # the texter's one reply
+    page = _peer_page(client, peer_id, conversation_id)
+    assert note in page
+    assert all(note not in sent["body"] for sent in transport.sent)
+    assert note not in texter.last_response.get_data(as_text=True)
+    assert note not in " ".join(texter.received())
+
+
+def test_plan_mid_conversation_does_not_say_text_new_to_talk(
+    make, program, texter, session, transport, jobs
+):
+    peer = make.peer(program, alias="Robin")
+    texter.sends("hi")
+    texter.sends("1")
+    _connect(session, texter, peer)
+    jobs.run()
+    texter.sends("PLAN")
+    reply = texter.last()
+    assert "text NEW" not in reply and "NEW to talk" not in reply
+    assert "peer" in reply
+    # Outside a conversation, the same keyword still points to NEW.
+    texter.sends("DONE")
+    jobs.run()
+    texter.sends("PLAN")
+    assert "text NEW to talk" in texter.last()
+
+
+def test_help_mid_conversation_says_you_are_talking_with_a_peer(
+    make, program, texter, session, transport, jobs
+):
+    peer = make.peer(program, alias="Robin")
+    texter.sends("hi")
+    texter.sends("1")
+    _connect(session, texter, peer)
+    jobs.run()
+    [reply] = texter.sends("HELP")
+    assert "NEW starts" not in reply and "DONE ends" in reply and "988" in reply

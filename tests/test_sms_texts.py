@@ -27,7 +27,8 @@ SAMPLE = {
         )
     ),
     "hours": "Mon-Fri 8:30am-6pm; Sat 10am-2pm",
-    "next_step": texts.TEXTS["closed_kept"].default,
+    "next_step": texts.TEXTS["closed_choose_topic"].default,
+    "opens": "Mon Dec 14 at 8:30am",
     "resources": "EAP (24/7) - 1-800-555-0100\nCity mental health line - 1-800-555-0199\n"
     "Financial counseling - https://example.org/money\nGrief support group - 585-555-0142",
     "topic": "Family and caregiving",
@@ -35,10 +36,12 @@ SAMPLE = {
     "plan": "Warning signs: not sleeping, skipping meals.\nWhat helps: a walk, calling my sister.\n"
     "People: my sister Ana, my friend Lee.\nPro help: EAP 1-800-555-0100.",
 }
-ONE_SEGMENT = {"crisis"}
+ONE_SEGMENT = {"crisis", "crisis_first", "crisis_closed"}
 # Replies to HELP/INFO, START, DONE, NEW and RESOURCES (an empty directory).
 KEYWORD_REPLIES = {
     "help",
+    "help_connected",
+    "plan_none_connected",
     "opted_in",
     "request_cancelled",
     "ended_by_texter",
@@ -67,7 +70,17 @@ def test_crisis_and_keyword_replies_fit_one_segment(key):
 
 
 def test_crisis_lines_are_in_every_text_a_texter_may_need_them():
-    for key in ("welcome", "waiting", "help", "closed_hours", "paused", "crisis"):
+    for key in (
+        "welcome",
+        "welcome_closed",
+        "waiting",
+        "help",
+        "closed_hours",
+        "paused",
+        "crisis",
+        "crisis_first",
+        "crisis_closed",
+    ):
         rendered = texts.render(key, **SAMPLE)
         assert "988" in rendered and "911" in rendered
 

@@ -88,9 +88,12 @@ def test_signature_is_checked_against_the_public_url_not_the_request_host(client
 def test_repeated_message_sid_is_answered_and_processed_once(texter, transport):
     sid = new_sid()
     first = texter.sends("hi", sid=sid)
+    first_xml = texter.last_response.get_data(as_text=True)
     second = texter.sends("hi", sid=sid)
     assert len(first) == 2  # welcome + menu
-    assert second == []
+    # Twilio retried because it never got the first answer: it gets the same one again.
+    assert second == first
+    assert texter.last_response.get_data(as_text=True) == first_xml
     assert texter.last_response.status_code == 200
     inbound = texter.messages()
     assert (
@@ -98,6 +101,22 @@ def test_repeated_message_sid_is_answered_and_processed_once(texter, transport):
         == 1
     )
     assert len(inbound) == 2  # the welcome and menu rows, once
+
+
+def test_a_repeated_crisis_text_gets_the_crisis_reply_again_and_one_job(
+    client, program, jobs, transport
+):
+    phone = Phone(client, program, NUMBER, jobs)
+    sid = new_sid()
+    first = phone.sends("I want to kill myself", sid=sid, run_jobs=False)
+    assert jobs.pending() == ["peerwork.sms.jobs.process_inbound"]
+    second = phone.sends("I want to kill myself", sid=sid, run_jobs=False)
+    assert first and second == first and "988" in second[0]
+    assert jobs.pending() == ["peerwork.sms.jobs.process_inbound"]
+    assert _count() == 1 + len(first)  # one inbound row, its replies once
+    # The stored answer holds no phone number.
+    stored = db.session.scalar(select(Message).where(Message.direction == "inbound"))
+    assert "5550123" not in repr(stored.twiml_replies)
 
 
 @pytest.mark.parametrize("missing", ["MessageSid", "From", "To"])

@@ -13,11 +13,19 @@ from peerwork.sms.keywords import keyword
 @keyword("PLAN", "MY PLAN")
 def plan_keyword(turn) -> None:
     """Text the texter their saved crisis plan again."""
+    from peerwork.sms import dialog
+
+    connected = dialog.is_connected(turn)
     plan = plans.load(turn.session, texter_id=turn.texter.id, vault=get_vault())
     if plan is None or not any(plan.values()):
-        turn.reply("plan_none")
+        # Mid-conversation, "text NEW to talk" would send them away from their peer.
+        turn.reply("plan_none_connected" if connected else "plan_none")
+        if connected:
+            dialog.note_for_peer(turn, dialog.PEER_NOTES["PLAN_NONE"])
         return
     turn.reply("plan", kind="plan", plan=plans.render(plan))
+    if connected:
+        dialog.note_for_peer(turn, dialog.PEER_NOTES["PLAN"])
 
 
 @keyword("TALK")

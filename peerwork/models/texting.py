@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -221,6 +222,10 @@ class Message(Base):
     error_code: Mapped[int | None] = mapped_column(Integer)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # inbound: dialog handled
+    # Inbound: the replies answered at once in the webhook's TwiML (system copy,
+    # never a number), so a retried delivery of the same MessageSid gets the same
+    # answer without being stored or handled twice.
+    twiml_replies: Mapped[list[str] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

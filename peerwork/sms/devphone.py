@@ -5,12 +5,19 @@ typed here go through the same domain code as Twilio's webhook
 (`inbound.receive`, then the `process_inbound` job); replies sent by the
 local transport appear in the thread. The chosen number lives in the
 session cookie, never in a URL, so it reaches no access log.
+
+The page also shows the program's whole outbox: every outbound SMS, to
+texters, peers' phones and escalation contacts alike (named, never by
+number), so staff texts are visible in development too. Twilio itself
+answers STOP and START on a real number; the thread shows where that
+reply would arrive, since peerwork sends none.
 """
 
 from __future__ import annotations
 
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 
 from flask import (
@@ -30,10 +37,12 @@ from wtforms.validators import DataRequired, Length, ValidationError
 
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher, get_vault
-from peerwork.models import Message, Program
+from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter
 from peerwork.phones import InvalidPhoneNumber, normalize
 from peerwork.sms import inbound
 from peerwork.sms.jobs import enqueue_inbound
+from peerwork.sms.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
+from peerwork.sms.keywords import normalize as keyword_of
 
 bp = Blueprint("devphone", __name__)
 
@@ -63,7 +72,14 @@ def made_up_number() -> str:
 
 
 def text_in(
-    db_session: Session, *, program: Program, phone: str, body: str, now: datetime, vault
+    db_session: Session,
+    *,
+    program: Program,
+    phone: str,
+    body: str,
+    now: datetime,
+    vault,
+    dispatcher=None,
 ) -> inbound.InboundResult:
     """Deliver a dev-phone text exactly as Twilio's webhook would."""
     return inbound.receive(
@@ -74,7 +90,29 @@ def text_in(
         message_sid=f"SMdev{uuid.uuid4().hex}",
         now=now,
         vault=vault,
+        dispatcher=dispatcher,
     )
+
+
+# What Twilio itself answers on a real number (Advanced Opt-Out defaults);
+# peerwork sends nothing for these words.
+TWILIO_REPLIES = {
+    "opt_out": "You have successfully been unsubscribed. You will not receive any more messages "
+    "from this number. Reply START to resubscribe.",
+    "opt_in": "You have successfully been re-subscribed to messages from this number.",
+}
+
+
+def twilio_reply_to(message: Message) -> str | None:
+    """The reply Twilio itself would send to this inbound text, if any."""
+    if message.direction != "inbound":
+        return None
+    word = keyword_of(message.body)
+    if word in OPT_OUT_WORDS:
+        return TWILIO_REPLIES["opt_out"]
+    if word in OPT_IN_WORDS:
+        return TWILIO_REPLIES["opt_in"]
+    return None
 
 
 def thread_for(db_session: Session, *, program: Program, phone: str, vault) -> list[Message]:
@@ -88,10 +126,60 @@ def thread_for(db_session: Session, *, program: Program, phone: str, vault) -> l
             .where(
                 Message.texter_id == texter.id,
                 or_(Message.direction == "inbound", Message.recipient == "texter"),
+                # Notes in a peer's thread are never texted.
+                Message.kind != "note",
             )
             .order_by(Message.created_at, Message.id)
         )
     )
+
+
+@dataclass(frozen=True)
+class OutboxEntry:
+    message: Message
+    to: str  # who it is for, by name or pseudonym, never by number
+
+
+def outbox_for(db_session: Session, *, program: Program, limit: int = 50) -> list[OutboxEntry]:
+    """Every outbound SMS of the program, newest first, to texters and staff alike."""
+    rows = db_session.scalars(
+        select(Message)
+        .where(
+            Message.program_id == program.id,
+            Message.direction == "outbound",
+            Message.kind != "note",
+        )
+        .order_by(Message.id.desc())
+        .limit(limit)
+    ).all()
+
+    def names(model, ids, label):
+        ids = {i for i in ids if i is not None}
+        if not ids:
+            return {}
+        return {
+            row.id: label(row) for row in db_session.scalars(select(model).where(model.id.in_(ids)))
+        }
+
+    texters = names(Texter, (m.texter_id for m in rows), lambda t: f"texter {t.pseudonym}")
+    peers = names(
+        PeerProfile, (m.peer_profile_id for m in rows), lambda p: f"peer {p.alias}'s phone"
+    )
+    contacts = names(
+        EscalationContact,
+        (m.contact_id for m in rows),
+        lambda c: f"{c.name} ({'backup, ' if c.is_backup else ''}number ending {c.phone_last4})",
+    )
+    entries = []
+    for m in rows:
+        if m.recipient == "contact":
+            to = contacts.get(m.contact_id, "an escalation contact")
+        elif m.recipient == "peer":
+            to = peers.get(m.peer_profile_id, "a peer's phone")
+        else:
+            to = texters.get(m.texter_id, "a texter")
+        entries.append(OutboxEntry(m, to))
+    return entries
 
 
 @bp.before_request
@@ -139,6 +227,8 @@ def index():
         program=program,
         phone=phone,
         thread=thread,
+        outbox=outbox_for(db.session, program=program) if program else [],
+        twilio_reply_to=twilio_reply_to,
         phone_form=phone_form,
         text_form=TextForm(),
     )
@@ -147,7 +237,16 @@ def index():
 @bp.get("/thread")
 def thread():
     _programs_list, program, _phone, messages = _context()
-    return render_template("devphone/_thread.html", program=program, thread=messages)
+    return render_template(
+        "devphone/_thread.html", program=program, thread=messages, twilio_reply_to=twilio_reply_to
+    )
+
+
+@bp.get("/outbox")
+def outbox():
+    _programs_list, program, _phone, _messages = _context()
+    entries = outbox_for(db.session, program=program) if program else []
+    return render_template("devphone/_outbox.html", program=program, outbox=entries)
 
 
 @bp.post("/phone")
@@ -163,6 +262,8 @@ def choose_phone():
             program=program,
             phone=phone,
             thread=[],
+            outbox=[],
+            twilio_reply_to=twilio_reply_to,
             phone_form=form,
             text_form=TextForm(),
         ), 400
@@ -183,6 +284,7 @@ def send():
         body=form.body.data,
         now=clock.now(),
         vault=get_vault(),
+        dispatcher=get_dispatcher(),
     )
     db.session.commit()
     if result.needs_processing:

@@ -166,15 +166,42 @@ def send_menu(turn: Turn) -> None:
     turn.reply("menu", menu=menu_text(turn.session, turn.program))
 
 
-def _closed_reply(turn: Turn) -> None:
+def _next_step_when_closed(program: Program, *, asking_topic: bool) -> str:
+    if not program.keep_requests_after_hours:
+        key = "closed_not_kept"
+    elif asking_topic:
+        key = "closed_choose_topic"
+    else:
+        key = "closed_kept"
+    return texts.for_program(key, program)
+
+
+def _closed_reply(turn: Turn, *, asking_topic: bool = False) -> None:
+    """The line is not taking texts: say so, when it opens, and the crisis lines."""
     program = turn.program
     if program.status != "live":
         turn.reply("paused")
         return
-    next_step = texts.for_program(
-        "closed_kept" if program.keep_requests_after_hours else "closed_not_kept", program
+    turn.reply(
+        "closed_hours",
+        hours=hours.describe(program),
+        opens=hours.describe_opening(program, turn.now),
+        next_step=_next_step_when_closed(program, asking_topic=asking_topic),
     )
-    turn.reply("closed_hours", hours=hours.describe(program), next_step=next_step)
+
+
+def offer_topics(turn: Turn) -> None:
+    """Ask for a topic, saying first if the line is closed (and not asking if it can't help)."""
+    program = turn.program
+    if program.status != "live":
+        turn.reply("paused")
+        return
+    if not hours.is_open(program, turn.now):
+        _closed_reply(turn, asking_topic=True)
+        if not program.keep_requests_after_hours:
+            return
+    turn.move("choosing_topic")
+    send_menu(turn)
 
 
 def request_support(turn: Turn, topic: Topic | None) -> None:
@@ -201,10 +228,11 @@ def request_support(turn: Turn, topic: Topic | None) -> None:
         is_crisis=turn.message.is_crisis,
         preferred_peer_id=turn.texter.last_peer_id,
     )
-    if is_open:
-        turn.reply("waiting")
-    else:
+    if not is_open:
         _closed_reply(turn)
+    elif not turn.message.is_crisis:
+        # A crisis message's own reply already said a person is being found.
+        turn.reply("waiting")
 
 
 def choose_topic(turn: Turn) -> None:
@@ -252,11 +280,59 @@ def relay(turn: Turn) -> None:
 
 
 def welcome(turn: Turn) -> None:
-    """First contact: who we are, confidentiality, crisis lines, and the menu."""
-    turn.reply("welcome")
-    if not turn.message.is_crisis:
+    """First contact: who we are, confidentiality, crisis lines, and the menu.
+
+    While the line is closed the first text says so, with the opening time,
+    before any topic is asked for; a program that does not keep requests asks
+    to text again then (the texter stays `new`, so they are welcomed then).
+    """
+    program = turn.program
+    if hours.is_open(program, turn.now):
+        turn.reply("welcome")
         send_menu(turn)
-    turn.move("choosing_topic")
+        turn.move("choosing_topic")
+        return
+    turn.reply(
+        "welcome_closed",
+        hours=hours.describe(program),
+        opens=hours.describe_opening(program, turn.now),
+        next_step=_next_step_when_closed(program, asking_topic=True),
+    )
+    if program.keep_requests_after_hours:
+        send_menu(turn)
+        turn.move("choosing_topic")
+
+
+def crisis_reply(turn: Turn) -> None:
+    """The one crisis reply, worded for where the texter is (sent first, in the webhook).
+
+    Talking with a peer: the team is alerted. Line open and no peer yet: a
+    person is being found now (the job opens the request; no second "finding"
+    text follows). Line closed or paused: no peer is on; the escalation
+    contacts are the humans alerted.
+    """
+    if turn.texter.dialog_state == "connected":
+        turn.reply("crisis", kind="crisis")
+    elif not hours.is_open(turn.program, turn.now):
+        turn.reply("crisis_closed", kind="crisis")
+    elif turn.texter.dialog_state == "waiting":
+        turn.reply("crisis", kind="crisis")
+    else:
+        turn.reply("crisis_first", kind="crisis")
+
+
+def waiting_reply(turn: Turn) -> None:
+    """An honest answer to a texter who writes while their request waits."""
+    request = _open_request(turn)
+    if request is None:
+        turn.reply("waiting_reminder")
+    elif request.state == "held" or turn.program.status != "live":
+        _closed_reply(turn)
+    elif not hours.is_open(turn.program, turn.now):
+        # Left at closing time: it keeps its place (see peerwork.sms.hours).
+        turn.reply("waiting_after_hours", opens=hours.describe_opening(turn.program, turn.now))
+    else:
+        turn.reply("waiting_reminder")
 
 
 # -- entry points --------------------------------------------------------------------
@@ -275,9 +351,13 @@ def immediate(turn: Turn) -> bool:
         and turn.texter.dialog_state == "new"
         and turn.program.status == "live"
     ):
+        if turn.message.is_crisis:
+            # The crisis reply was the welcome; the message is read as a topic by
+            # the job, so a peer is sought at once.
+            turn.move("choosing_topic")
+            return False
         welcome(turn)
-        # A crisis first message is still read as a topic, so a peer is sought at once.
-        return not turn.message.is_crisis
+        return True
     return False
 
 
@@ -303,7 +383,8 @@ def handle(turn: Turn) -> None:
     elif state == "choosing_topic":
         choose_topic(turn)
     elif state == "waiting":
-        turn.reply("waiting_reminder")
+        if not turn.message.is_crisis:  # the crisis reply already answered
+            waiting_reply(turn)
     elif turn.message.is_crisis:
         # Someone idle who writes in crisis gets a peer sought at once.
         turn.move("choosing_topic")
@@ -319,8 +400,54 @@ def handle(turn: Turn) -> None:
 # -- built-in keywords -------------------------------------------------------------
 
 
+# What the peer's thread shows when their texter uses a keyword mid-conversation.
+PEER_NOTES = {
+    "HELP": "Texter asked for HELP; we sent how the line works and the crisis lines.",
+    "RESOURCES": "Texter asked for RESOURCES; we sent the list.",
+    "RESOURCES_NONE": "Texter asked for RESOURCES; we sent the crisis lines (no local list yet).",
+    "PLAN": "Texter asked for their PLAN; we sent their saved plan.",
+    "PLAN_NONE": "Texter asked for their PLAN; they have none saved yet.",
+}
+
+
+def is_connected(turn: Turn) -> bool:
+    """True while the texter is talking with a peer."""
+    return turn.texter.dialog_state == "connected"
+
+
+def note_for_peer(turn: Turn, note: str) -> Message | None:
+    """A line in the peer's thread (staff only): recorded, never texted to anyone.
+
+    Kept as a message row the thread already shows (`kind="note"`), in the
+    never-sent terminal state `cancelled`, so no sender, sweep or retry picks it up.
+    """
+    conversation = _active_conversation(turn)
+    if conversation is None:
+        return None
+    row = Message(
+        program_id=turn.program.id,
+        direction="outbound",
+        author="system",
+        kind="note",
+        recipient="texter",
+        texter_id=turn.texter.id,
+        conversation_id=conversation.id,
+        body=note,
+        segments=0,
+        status="cancelled",
+        created_at=turn.now,
+        status_updated_at=turn.now,
+    )
+    turn.session.add(row)
+    return row
+
+
 @keyword("HELP", "INFO", immediate=True)
 def help_keyword(turn: Turn) -> None:
+    if is_connected(turn):
+        turn.reply("help_connected")
+        note_for_peer(turn, PEER_NOTES["HELP"])
+        return
     turn.reply("help")
 
 
@@ -355,6 +482,8 @@ def resources_keyword(turn: Turn) -> None:
         turn.reply("resources", resources="\n".join(lines))
     else:
         turn.reply("resources_none")
+    if is_connected(turn):
+        note_for_peer(turn, PEER_NOTES["RESOURCES" if lines else "RESOURCES_NONE"])
 
 
 @keyword("DONE")
@@ -400,13 +529,9 @@ def new_keyword(turn: Turn) -> None:
         relay(turn)
         return
     if _open_request(turn) is not None:
-        turn.reply("waiting_reminder")
+        waiting_reply(turn)
         return
-    if turn.program.status != "live":
-        turn.reply("paused")
-        return
-    turn.move("choosing_topic")
-    send_menu(turn)
+    offer_topics(turn)
 
 
 def _opt_out_keyword(turn: Turn) -> None:

@@ -1,8 +1,23 @@
-"""Hours of operation: the one rule for "is this program taking texts now"."""
+"""Hours of operation: the one rule for "is this program taking texts now".
+
+What a closed line means for a texter (peerwork.sms.dialog): the first text
+is answered with the hours, the next opening time and the crisis lines before
+any topic is asked for; a request is then held for opening time (or, if the
+program does not keep requests, the texter is asked to text again then). A
+crisis text while closed alerts the escalation contacts at once: they are the
+humans on call when no peer is.
+
+A request left at closing time (opened while the line was open, still
+looking for a peer) is not dropped and not held: it keeps its place in the
+queue, offers still go to peers who are on, and if nobody takes it, it is
+offered first when the line opens (oldest first, crises ahead). A texter who
+writes in the meantime is told the line has closed, when it opens, and that
+their place is kept.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from peerwork.models.org import WEEKDAYS
@@ -84,3 +99,48 @@ def describe(program) -> str:
         )
         parts.append(f"{name} {label}")
     return "; ".join(parts)
+
+
+# Far enough to pass a long run of closed dates (a holiday shutdown).
+_LOOKAHEAD_DAYS = 60
+
+
+def next_opening(program, now: datetime) -> datetime | None:
+    """The next moment (program-local) the weekly hours open after `now`; None if never."""
+    local = local_time(program, now)
+    closed = set(program.closed_dates or ())
+    minute_now = local.hour * 60 + local.minute
+    for offset in range(_LOOKAHEAD_DAYS):
+        day = local.date() + timedelta(days=offset)
+        if day.isoformat() in closed:
+            continue
+        starts = sorted(
+            _minutes(start)
+            for start, _end in (program.hours or {}).get(WEEKDAYS[day.weekday()], ())
+        )
+        for start in starts:
+            if offset == 0 and start <= minute_now:
+                continue
+            if start >= 24 * 60:
+                continue
+            return datetime(
+                day.year, day.month, day.day, start // 60, start % 60, tzinfo=local.tzinfo
+            )
+    return None
+
+
+def describe_opening(program, now: datetime) -> str:
+    """When the line opens next, in a few words: 'today at 9am', 'tomorrow at 9am', 'Mon at 9am'."""
+    opening = next_opening(program, now)
+    if opening is None:
+        return "at a time to be announced"
+    clock_text = _clock(opening.strftime("%H:%M"))
+    days = (opening.date() - local_time(program, now).date()).days
+    if days == 0:
+        return f"today at {clock_text}"
+    if days == 1:
+        return f"tomorrow at {clock_text}"
+    day_name = _DAY_NAMES[WEEKDAYS[opening.weekday()]]
+    if days < 7:
+        return f"{day_name} at {clock_text}"
+    return f"{day_name} {opening.strftime('%b')} {opening.day} at {clock_text}"

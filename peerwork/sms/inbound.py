@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from peerwork.models import Message, Program, Texter
 from peerwork.privacy.crypto import new_pseudonym
 from peerwork.safety.detect import assess
-from peerwork.sms import dialog, segments
+from peerwork.safety.escalation import handle_crisis_message
+from peerwork.sms import dialog, hours, segments
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,16 @@ def find_or_create_texter(
     return texter, True
 
 
+def _duplicate(session: Session, message_sid: str) -> InboundResult | None:
+    """A repeated delivery: the first delivery's answer again, nothing stored or queued."""
+    first = session.execute(
+        select(Message.id, Message.twiml_replies).where(Message.twilio_sid == message_sid)
+    ).first()
+    if first is None:
+        return None
+    return InboundResult("duplicate", message_id=first.id, replies=list(first.twiml_replies or ()))
+
+
 def receive(
     session: Session,
     *,
@@ -94,8 +105,9 @@ def receive(
     if program is None:
         log.warning("inbound text for a number that belongs to no program; ignored")
         return InboundResult("unknown_number")
-    if session.scalar(select(Message.id).where(Message.twilio_sid == message_sid)) is not None:
-        return InboundResult("duplicate")
+    duplicate = _duplicate(session, message_sid)
+    if duplicate is not None:
+        return duplicate
     texter, _created = find_or_create_texter(
         session, program_id=program.id, phone=from_, now=now, vault=vault
     )
@@ -117,8 +129,9 @@ def receive(
         with session.begin_nested():
             session.add(message)
     except IntegrityError:
-        # Twilio retried while the first delivery was still being stored.
-        return InboundResult("duplicate")
+        # Twilio retried while the first delivery was still being stored; once
+        # the unique index let us know, the first delivery has committed.
+        return _duplicate(session, message_sid) or InboundResult("duplicate")
     texter.last_inbound_at = now
     turn = dialog.Turn(
         session=session,
@@ -129,13 +142,19 @@ def receive(
         dispatcher=dispatcher,
         immediate=True,
     )
+    no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
     if assessment.is_crisis:
         # Always, first, and with no dependency on Redis or rate limits.
-        turn.reply("crisis", kind="crisis")
+        dialog.crisis_reply(turn)
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
+    message.twiml_replies = list(turn.replies)
     session.flush()
+    if assessment.is_crisis and no_peer_on and dispatcher is not None:
+        # No peer is on duty: the escalation contacts are the humans on call, and
+        # they hear now, not when a job runs (the job's call finds this alert).
+        handle_crisis_message(session, message_id=message.id, now=now, dispatcher=dispatcher)
     if assessment.is_crisis:
         log.warning("crisis message %s received (category %s)", message.id, assessment.category)
     return InboundResult(

@@ -117,6 +117,14 @@ _ALL = [
         description="Reply to HELP or INFO.",
     ),
     SmsText(
+        "help_connected",
+        "{program}: you're talking with a peer; what you text goes to them. DONE ends, "
+        "RESOURCES for local help. Crisis? Call/text 988 or call 911.",
+        max_segments=1,
+        editable=True,
+        description="Reply to HELP or INFO during a conversation.",
+    ),
+    SmsText(
         "opted_in",
         "You're subscribed again to {program}'s peer support line. Text NEW to talk with a peer.",
         description="Reply to START or UNSTOP.",
@@ -134,8 +142,18 @@ _ALL = [
     ),
     # -- hours and program state ----------------------------------------
     SmsText(
+        "welcome_closed",
+        "Hi, you've reached {program}'s peer support line. You stay anonymous and it's "
+        "confidential. We're closed now: peers are available {hours}, and we open {opens}. "
+        "{next_step} " + CRISIS_LINES,
+        max_segments=3,
+        editable=True,
+        description="First reply to a new texter while the line is closed (before any topic).",
+    ),
+    SmsText(
         "closed_hours",
-        "Our peers are available {hours}. {next_step} If you need help now: " + CRISIS_LINES,
+        "We're closed now. Our peers are available {hours}; we open {opens}. {next_step} "
+        "If you need help now: " + CRISIS_LINES,
         max_segments=2,
         editable=True,
         description="A text outside hours of operation.",
@@ -144,6 +162,17 @@ _ALL = [
         "closed_kept",
         "We'll connect you with a peer when we open.",
         description="Inserted into closed_hours when requests are kept for opening time.",
+    ),
+    SmsText(
+        "closed_choose_topic",
+        "Reply with a topic below and a peer will text you when we open.",
+        description="Inserted into the closed texts when the menu follows and requests are kept.",
+    ),
+    SmsText(
+        "waiting_after_hours",
+        "We've closed for now, but you keep your place: a peer still on may answer, or we'll "
+        "connect you when we open {opens}. Text DONE to cancel.",
+        description="A texter writes after closing time while their request is still waiting.",
     ),
     SmsText(
         "closed_not_kept",
@@ -166,6 +195,22 @@ _ALL = [
         max_segments=1,
         editable=True,
         description="Sent at once, in the webhook reply, when a message shows risk.",
+    ),
+    SmsText(
+        "crisis_first",
+        "You matter. If you're in danger now, call 911. Call or text 988, or text HOME to 741741. "
+        "We're finding a person for you now.",
+        max_segments=1,
+        editable=True,
+        description="The crisis reply to someone not yet talking with a peer: one is sought at once.",
+    ),
+    SmsText(
+        "crisis_closed",
+        "You matter. No peer is on right now: call or text 988, or text HOME to 741741. "
+        "In danger now? Call 911. We've told a person on our team.",
+        max_segments=1,
+        editable=True,
+        description="The crisis reply while the line is closed: the on-call contacts are alerted.",
     ),
     SmsText(
         "unanswered_followup",
@@ -219,6 +264,11 @@ _ALL = [
         "plan_none",
         "You don't have a saved plan yet. A peer can help you make one: text NEW to talk.",
         description="PLAN when no plan is saved.",
+    ),
+    SmsText(
+        "plan_none_connected",
+        "You don't have a saved plan yet. Your peer can help you make one now, if you like.",
+        description="PLAN during a conversation when no plan is saved.",
     ),
     # -- to peers and staff (never message content) ------------------------
     SmsText(

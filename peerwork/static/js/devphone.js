@@ -20,6 +20,20 @@
   }
   scrollToEnd();
   window.setInterval(refresh, 1500);
+  // The program's whole outbox (staff texts too), refreshed the same way.
+  var outbox = document.getElementById("devphone-outbox");
+  if (outbox) {
+    var outboxUrl = outbox.getAttribute("data-outbox-url");
+    var outboxLast = outbox.innerHTML;
+    window.setInterval(function () {
+      fetch(outboxUrl, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+        .then(function (response) { return response.ok ? response.text() : null; })
+        .then(function (html) {
+          if (html !== null && html !== outboxLast) { outboxLast = html; outbox.innerHTML = html; }
+        })
+        .catch(function () { /* the next poll tries again */ });
+    }, 3000);
+  }
   var box = document.getElementById("body");
   if (box) {
     box.addEventListener("keydown", function (event) {
