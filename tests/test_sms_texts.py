@@ -35,7 +35,7 @@ SAMPLE = {
     "plan": "Warning signs: not sleeping, skipping meals.\nWhat helps: a walk, calling my sister.\n"
     "People: my sister Ana, my friend Lee.\nPro help: EAP 1-800-555-0100.",
 }
-ONE_SEGMENT = {"crisis"}
+ONE_SEGMENT = {"crisis", "crisis_es"}
 # Replies to HELP/INFO, START, DONE, NEW and RESOURCES (an empty directory).
 KEYWORD_REPLIES = {
     "help",
@@ -67,7 +67,7 @@ def test_crisis_and_keyword_replies_fit_one_segment(key):
 
 
 def test_crisis_lines_are_in_every_text_a_texter_may_need_them():
-    for key in ("welcome", "waiting", "help", "closed_hours", "paused", "crisis"):
+    for key in ("welcome", "waiting", "help", "closed_hours", "paused", "crisis", "crisis_es"):
         rendered = texts.render(key, **SAMPLE)
         assert "988" in rendered and "911" in rendered
 

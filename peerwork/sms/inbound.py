@@ -23,6 +23,9 @@ from peerwork.sms import dialog, segments
 
 log = logging.getLogger(__name__)
 
+# The crisis reply by the message's language (detect.Assessment.language).
+CRISIS_REPLY = {"en": "crisis", "es": "crisis_es"}
+
 
 @dataclass
 class InboundResult:
@@ -130,14 +133,21 @@ def receive(
         immediate=True,
     )
     if assessment.is_crisis:
-        # Always, first, and with no dependency on Redis or rate limits.
-        turn.reply("crisis", kind="crisis")
+        # Always, first, and with no dependency on Redis or rate limits; in
+        # Spanish when the message is (988 and 741741 answer in Spanish too).
+        turn.reply(CRISIS_REPLY.get(assessment.language, "crisis"), kind="crisis")
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
     session.flush()
     if assessment.is_crisis:
-        log.warning("crisis message %s received (category %s)", message.id, assessment.category)
+        log.warning(
+            "crisis message %s received (category %s, language %s, %s)",
+            message.id,
+            assessment.category,
+            assessment.language,
+            assessment.reason,
+        )
     return InboundResult(
         "accepted",
         message_id=message.id,
