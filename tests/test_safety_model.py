@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from peerwork.extensions import db, get_vault, set_service
 from peerwork.models import Alert, EscalationContact, Message
-from peerwork.safety import features, train
+from peerwork.safety import detect, features, train
 from peerwork.safety import model as crisis_model
 from peerwork.safety.detect import assess
 from peerwork.sms import texts
@@ -85,6 +85,7 @@ def test_the_supervisor_sees_language_category_and_why_never_the_words(
     client, make, program, jobs, transport
 ):
     body = "le regalé mis cosas a mi hermana, ya no las voy a necesitar"
+    supervisor = make.supervisor(program.organization)
     Phone(client, program, TEXTER_PHONE, jobs).sends(body)
 
     [alert] = crisis_alerts()
@@ -94,7 +95,7 @@ def test_the_supervisor_sees_language_category_and_why_never_the_words(
     assert transport.bodies_to(SUPERVISOR_PHONE) == [
         texts.for_program("staff_crisis_alert", program)
     ]
-    client.login(make.supervisor(program.organization))
+    client.login(supervisor)
     page = html.unescape(client.get("/peer/supervise").get_data(as_text=True))
     assert "Suicide or self-harm" in page
     assert "Spanish" in page
@@ -152,7 +153,9 @@ def test_a_risky_sentence_inside_a_long_message_is_not_diluted():
 def test_window_scoring_equals_the_training_path():
     model = crisis_model.load()
     short = "i have been giving away my things"
-    assert model.score(short).risk == pytest.approx(model.risk_of(train.featurize(short)))
+    cut, hit = train.model_text(short)
+    score = model.score(cut, extra=detect.rule_groups(hit))
+    assert score.risk == pytest.approx(model.risk_of(train.featurize(short)))
     # A long text's windows are scored exactly as the same words on their own.
     _, normalized = features.parts(("the shift swap is fine with me " * 20).strip())
     words = normalized.split()
@@ -202,7 +205,7 @@ def test_the_shipped_model_was_trained_on_the_shipped_data():
         digest.update(path.read_bytes())
     assert data["trained_on"]["files"] == [p.name for p in files]
     assert data["trained_on"]["sha256"] == digest.hexdigest()
-    assert 0 < data["veto"] <= data["threshold"] < 1
+    assert 0 < data["threshold"] < 1
 
 
 def test_training_twice_writes_the_same_model(tmp_path):
@@ -210,7 +213,7 @@ def test_training_twice_writes_the_same_model(tmp_path):
     sample = tmp_path / "sample.jsonl"
     lines = []
     for path in train.training_files():
-        lines.extend(path.read_text(encoding="utf-8").splitlines()[::6])
+        lines.extend(path.read_text(encoding="utf-8").splitlines()[::3])
     sample.write_text("\n".join(lines), encoding="utf-8")
     first, second = tmp_path / "first.json.gz", tmp_path / "second.json.gz"
     train.train([sample], first, report=lambda line: None)

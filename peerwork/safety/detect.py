@@ -11,14 +11,16 @@ raises. A message is normalized once (`normalize.py`) and read two ways:
   Spanish texts by `peerwork safety train`; it carries detection to words no
   list has ("I've written letters to everyone", "ya no quiero estar aqui").
 
-The decision: a rule hit is a crisis, unless it is a shipped phrase, the
-message is visibly about something else (someone else, a training or a
-policy, the past, a question: `features.GROUPS`) and the model is confident
-it is safe (risk under the trained veto). Otherwise the model's risk at or
-above the trained threshold is a crisis. Both thresholds were chosen on
-cross-validated training data for recall first. A program's own phrases are
-never vetoed. An `Assessment` says the category, the language ("en"/"es")
-and why it fired (a phrase id or the model's score), never the message.
+The decision: a shipped phrase hit is a crisis unless the message is
+visibly about something else (someone else, a training or a policy, the
+past, a question: `features.GROUPS`); then, as for every message without a
+hit, the model decides: its risk at or above the trained threshold is a
+crisis. The model knows whether a phrase fired (a feature like any other),
+so it learns how far to trust a phrase in each context. The threshold was
+chosen on cross-validated training data for recall first. A program's own
+phrases always fire. An `Assessment` says the category, the language
+("en"/"es") and why it fired (a phrase id and/or the model's score), never
+the message.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ _WORD = "[a-z0-9]+"
 _GAP = f"(?:{_WORD} ){{0,3}}"
 _LEFT = "(?<![a-z0-9])"
 _RIGHT = "(?![a-z0-9])"
-# Context groups that let the model overrule a shipped phrase (see the docstring).
+# Context groups that hand a shipped phrase's hit to the model (see the docstring).
 SAFE_CONTEXT = frozenset({"other", "topic", "past", "question"})
 
 
@@ -317,30 +319,34 @@ def _assess(text: str, compiled: _Compiled) -> Assessment:
     text = text[:MAX_CHARS]
     surface_words, normalized = features.parts(text)
     language = features.language(surface_words, text)
-    model = _model()
     question = "?" in text
     # Rules and model both read the text with ordinary idioms cut out.
     cut = compiled.safe.cut(normalized, _BARRIER)
-    score = model.score(cut, question=question) if model is not None else None
-    risk = score.risk if score is not None else None
     found = compiled.phrases.first(cut)
+    hit = None
     if found is not None:
         rank, number, entry = found
-        name = compiled.categories[rank]
-        shipped = compiled.shipped[rank]
-        vetoed = (
-            shipped
-            and model is not None
-            and risk < model.veto
-            and not SAFE_CONTEXT.isdisjoint(_context(normalized, question))
-        )
-        if not vetoed:
-            rule = f"{name}#{number}" if shipped else f"program:{name}#{number}"
+        name, shipped = compiled.categories[rank], compiled.shipped[rank]
+        rule = f"{name}#{number}" if shipped else f"program:{name}#{number}"
+        hit = (name, entry, rule, shipped)
+    model = _model()
+    extra = rule_groups(hit[0] if hit and hit[3] else None)
+    score = model.score(cut, question=question, extra=extra) if model is not None else None
+    risk = score.risk if score is not None else None
+    if hit is not None:
+        name, entry, rule, shipped = hit
+        about_else = not SAFE_CONTEXT.isdisjoint(_context(normalized, question))
+        if not shipped or not about_else or model is None or risk >= model.threshold:
             return Assessment(name, entry, language, rule, risk)
     if model is not None and risk >= model.threshold:
-        category = model.category(score.window, question=question)
+        category = model.category(score.window, question=question, extra=extra)
         return Assessment(category, None, language, None, risk)
     return Assessment(None, None, language, None, risk)
+
+
+def rule_groups(category: str | None) -> tuple[str, ...]:
+    """The context groups a shipped phrase hit adds to the model's reading."""
+    return ("rule", f"rule {category}") if category else ()
 
 
 def _context(normalized: str, question: bool) -> list[str]:

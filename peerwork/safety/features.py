@@ -15,8 +15,8 @@ A message is normalized (`normalize.py`) and read as four kinds of feature:
   "training" is safe unless it is told the message is about a training; the
   groups tell it, and the weights are learned, not hand-set.
 
-Feature values are counts scaled by 1/sqrt(the message's feature count), so
-short and long messages score on one scale. `Window` gives the per-position
+Feature values are counts scaled by 1/sqrt(the count of features of their
+kind in the message), so short and long messages score on one scale. `Window` gives the per-position
 breakdown the model needs to score long messages window by window.
 """
 
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from peerwork.safety.normalize import fix_spelling, surface
@@ -102,8 +103,12 @@ def groups(words: list[str]) -> list[str]:
     return [name for name, members in GROUPS.items() if not present.isdisjoint(members)]
 
 
-def counts(normalized: str, *, question: bool = False) -> Counter[str]:
-    """Every feature of a whole message with its count (the training path)."""
+def counts(normalized: str, *, question: bool = False, extra: Iterable[str] = ()) -> Counter[str]:
+    """Every feature of a whole message with its count (the training path).
+
+    `extra` names further context groups that hold for the message (the
+    phrase rule that fired, see detect.py).
+    """
     words = normalized.split()
     found: Counter[str] = Counter()
     found.update("w " + w for w in words)
@@ -114,16 +119,20 @@ def counts(normalized: str, *, question: bool = False) -> Counter[str]:
     found.update("g " + g for g in groups(words))
     if question:
         found["g question"] += 1
+    found.update("g " + g for g in extra)
     return found
 
 
 def scaled(found: Counter[str]) -> dict[str, float]:
-    """Counts scaled by 1/sqrt(total): the values a linear model multiplies."""
-    total = sum(found.values())
-    if not total:
-        return {}
-    scale = 1.0 / math.sqrt(total)
-    return {name: count * scale for name, count in found.items()}
+    """Counts scaled by 1/sqrt(the count of their kind): the values the model multiplies.
+
+    Each kind (words, pairs, character n-grams, groups) is scaled on its own,
+    so the many character n-grams do not drown the words.
+    """
+    totals: Counter[str] = Counter()
+    for name, count in found.items():
+        totals[name[0]] += count
+    return {name: count / math.sqrt(totals[name[0]]) for name, count in found.items()}
 
 
 @dataclass(frozen=True)

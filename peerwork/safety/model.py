@@ -46,7 +46,6 @@ class CrisisModel:
         if data.get("format") != FORMAT:
             raise ValueError(f"crisis model format {data.get('format')!r}, expected {FORMAT}")
         self.threshold: float = data["threshold"]
-        self.veto: float = data["veto"]
         risky = data["risky"]
         self.bias: float = risky["bias"]
         weights = risky["weights"]
@@ -71,18 +70,16 @@ class CrisisModel:
             total += tables[kind].get(feature, 0.0) * value
         return _sigmoid(total)
 
-    def score(self, normalized: str, *, question: bool = False) -> Score:
+    def score(self, normalized: str, *, question: bool = False, extra: tuple = ()) -> Score:
         """The riskiest window of a normalized message (fast path)."""
         words = normalized.split()
-        if not words:
-            return Score(_sigmoid(self.bias), "")
         spans = windows(len(words))
         if len(spans) == 1:
-            found = scaled(counts(normalized, question=question))
+            found = scaled(counts(normalized, question=question, extra=extra))
             return Score(self.risk_of(found), normalized)
-        return self._windowed(normalized, words, spans, question)
+        return self._windowed(normalized, words, spans, [*extra, "question"] if question else extra)
 
-    def _windowed(self, normalized, words, spans, question) -> Score:
+    def _windowed(self, normalized, words, spans, extra) -> Score:
         # Per-position sums, then each window is a difference of prefix sums.
         padded = f" {normalized} "
         starts = []
@@ -110,20 +107,21 @@ class CrisisModel:
             lo = starts[first]
             end = starts[last - 1] + len(words[last - 1])
             length = end + 2 - lo
-            total = word_prefix[last] - word_prefix[first]
-            total += bigram_prefix[last - 1] - bigram_prefix[first]
-            n = (last - first) + max(0, last - first - 1)
+            logit = self.bias
+            logit += (word_prefix[last] - word_prefix[first]) / math.sqrt(last - first)
+            if last - first > 1:
+                pairs = bigram_prefix[last - 1] - bigram_prefix[first]
+                logit += pairs / math.sqrt(last - first - 1)
+            chars, n = 0.0, 0
             for size in CHAR_SIZES:
                 count = length - size + 1
                 if count > 0:
-                    total += char_prefix[size][lo + count] - char_prefix[size][lo]
+                    chars += char_prefix[size][lo + count] - char_prefix[size][lo]
                     n += count
-            present = groups(words[first:last])
-            if question:
-                present.append("question")
-            total += sum(self.groups.get(g, 0.0) for g in present)
-            n += len(present)
-            logit = self.bias + total / math.sqrt(n)
+            logit += chars / math.sqrt(n)
+            present = [*groups(words[first:last]), *extra]
+            if present:
+                logit += sum(self.groups.get(g, 0.0) for g in present) / math.sqrt(len(present))
             if logit > best:
                 best, best_span = logit, span
         window = " ".join(words[best_span.first_word : best_span.last_word])
@@ -131,10 +129,10 @@ class CrisisModel:
 
     # -- the category head ---------------------------------------------------
 
-    def category(self, window: str, *, question: bool = False) -> str:
+    def category(self, window: str, *, question: bool = False, extra: tuple = ()) -> str:
         """The most likely crisis category of a (risky) window."""
         totals = list(self.class_bias)
-        for name, value in scaled(counts(window, question=question)).items():
+        for name, value in scaled(counts(window, question=question, extra=extra)).items():
             row = self.class_weights.get(name)
             if row is not None:
                 for index, weight in enumerate(row):
