@@ -168,7 +168,9 @@ def test_phrase_syntax_prefix_alternatives_gap_and_regex():
     assert assess("jumping from the old water tower", phrases).category == "test"
     assert assess("CODE RED", phrases).category == "test"
     assert assess("he brought a bat", phrases).category == "test"
-    assert not assess("jump off the tall old stone tower", phrases).is_crisis
+    # "..." spans at most three words: the program's phrase does not match here
+    # (the model may still read "jump off the ... tower" as risky, rightly).
+    assert assess("jump off the tall old stone tower", phrases).category != "test"
 
 
 @pytest.mark.parametrize(

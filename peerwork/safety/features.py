@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from peerwork.safety.normalize import fix_spelling, surface
 
 CHAR_SIZES = (3, 4, 5)
-WINDOW_WORDS = 40  # longer messages are scored window by window (see model.py)
-WINDOW_STEP = 10
+WINDOW_WORDS = 20  # longer messages are scored window by window (see model.py)
+WINDOW_STEP = 5
 
 # Word classes, over normalized words (accents stripped, English shorthand expanded).
 GROUPS: dict[str, frozenset[str]] = {
@@ -117,10 +117,19 @@ def counts(normalized: str, *, question: bool = False, extra: Iterable[str] = ()
     for size in CHAR_SIZES:
         found.update("c " + padded[i : i + size] for i in range(len(padded) - size + 1))
     found.update("g " + g for g in groups(words))
+    found["g " + length_group(len(words))] += 1
     if question:
         found["g question"] += 1
     found.update("g " + g for g in extra)
     return found
+
+
+def length_group(word_count: int) -> str:
+    """A group for the message's length: very short texts carry little evidence."""
+    for limit in (1, 3, 6, 12, 24):
+        if word_count <= limit:
+            return f"words<={limit}"
+    return "words>24"
 
 
 def scaled(found: Counter[str]) -> dict[str, float]:

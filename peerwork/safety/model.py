@@ -7,7 +7,7 @@ category head (which of the three crisis categories). Only nonzero weights
 are kept, keyed by the feature itself, so scoring is a dictionary lookup and
 a sum per feature and no numpy is imported at run time.
 
-A message longer than `features.WINDOW_WORDS` words is scored over
+A message longer than `features.WINDOW_WORDS` (20) words is scored over
 overlapping windows of that many words and keeps its riskiest window: one
 risky sentence in a long text is not diluted by the rest. Training texts are
 about a window long, so a window is scored exactly as a training text was.
@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
 
-from peerwork.safety.features import CHAR_SIZES, counts, groups, scaled, windows
+from peerwork.safety.features import CHAR_SIZES, counts, groups, length_group, scaled, windows
 
 MODEL_PATH = Path(__file__).with_name("model.json.gz")
 FORMAT = 1
@@ -119,7 +119,7 @@ class CrisisModel:
                     chars += char_prefix[size][lo + count] - char_prefix[size][lo]
                     n += count
             logit += chars / math.sqrt(n)
-            present = [*groups(words[first:last]), *extra]
+            present = [*groups(words[first:last]), length_group(last - first), *extra]
             if present:
                 logit += sum(self.groups.get(g, 0.0) for g in present) / math.sqrt(len(present))
             if logit > best:
