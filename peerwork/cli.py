@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import click
 from flask import current_app
@@ -16,6 +17,7 @@ from sqlalchemy import func, select
 
 from peerwork import clock
 from peerwork.config import serving_instance_path
+from peerwork.safety import train as safety_train
 
 
 def _create_app():
@@ -194,6 +196,38 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
             server.stop()
 
 
-COMMANDS = (run_all, worker, scheduler, create_admin, demo, db_group)
+@click.group("safety")
+def safety_group() -> None:
+    """Crisis detection."""
+
+
+@safety_group.command("train")
+@click.option(
+    "--data",
+    "data",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A labelled JSONL file (repeatable). Default: every peerwork/safety/data/*.jsonl.",
+)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=str(safety_train.MODEL_PATH),
+    show_default=True,
+    help="Where to write the model.",
+)
+def safety_train_command(data: tuple[Path, ...], out: Path) -> None:
+    """Train the crisis model (needs the [train] extra: scikit-learn)."""
+    try:
+        import sklearn  # noqa: F401
+    except ImportError as exc:
+        raise click.ClickException('install the training extra: pip install -e ".[train]"') from exc
+    paths = list(data) or safety_train.training_files()
+    if not paths:
+        raise click.ClickException("no training data found")
+    safety_train.train(paths, out, report=click.echo)
+
+
+COMMANDS = (run_all, worker, scheduler, create_admin, demo, db_group, safety_group)
 for _command in (*COMMANDS, shell_command, routes_command):
     main.add_command(_command)

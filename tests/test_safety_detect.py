@@ -92,7 +92,7 @@ def test_corpus_recall_is_total_and_precision_above_the_floor(record_property, c
     ],
 )
 def test_ordinary_idioms_are_not_a_crisis(message):
-    assert assess(message) == Assessment(None)
+    assert not assess(message).is_crisis
 
 
 @pytest.mark.parametrize(
@@ -152,9 +152,12 @@ def test_a_program_can_add_its_own_phrases_and_categories():
     }
     assert assess("I might walk into the lake", phrases).category == SUICIDE_SELF_HARM
     assert assess("he brought a bat to work", phrases).category == "workplace_threat"
-    # Its suicide list replaces the default one; a category it leaves out keeps the default.
-    assert not assess("I want to kill myself", phrases).is_crisis
-    assert assess("my husband hits me", phrases).category == ABUSE_DANGER
+    # Its suicide list replaces the default phrases; a category it leaves out keeps them.
+    assert assess("my husband hits me", phrases).rule.startswith("abuse_danger#")
+    # No list can switch detection off: the model still reads every message.
+    replaced = assess("I want to kill myself", phrases)
+    assert replaced.category == SUICIDE_SELF_HARM
+    assert replaced.rule is None and replaced.reason.startswith("model ")
 
 
 def test_phrase_syntax_prefix_alternatives_gap_and_regex():
@@ -165,7 +168,9 @@ def test_phrase_syntax_prefix_alternatives_gap_and_regex():
     assert assess("jumping from the old water tower", phrases).category == "test"
     assert assess("CODE RED", phrases).category == "test"
     assert assess("he brought a bat", phrases).category == "test"
-    assert not assess("jump off the tall old stone tower", phrases).is_crisis
+    # "..." spans at most three words: the program's phrase does not match here
+    # (the model may still read "jump off the ... tower" as risky, rightly).
+    assert assess("jump off the tall old stone tower", phrases).category != "test"
 
 
 @pytest.mark.parametrize(

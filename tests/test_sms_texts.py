@@ -36,7 +36,7 @@ SAMPLE = {
     "plan": "Warning signs: not sleeping, skipping meals.\nWhat helps: a walk, calling my sister.\n"
     "People: my sister Ana, my friend Lee.\nPro help: EAP 1-800-555-0100.",
 }
-ONE_SEGMENT = {"crisis", "crisis_first", "crisis_closed"}
+ONE_SEGMENT = {"crisis", "crisis_first", "crisis_closed", "crisis_es"}
 # Replies to HELP/INFO, START, DONE, NEW and RESOURCES (an empty directory).
 KEYWORD_REPLIES = {
     "help",
@@ -80,6 +80,7 @@ def test_crisis_lines_are_in_every_text_a_texter_may_need_them():
         "crisis",
         "crisis_first",
         "crisis_closed",
+        "crisis_es",
     ):
         rendered = texts.render(key, **SAMPLE)
         assert "988" in rendered and "911" in rendered

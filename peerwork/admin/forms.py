@@ -122,6 +122,7 @@ TEXT_TITLES = {
     "closed_hours": "Outside hours",
     "paused": "Paused or closed",
     "crisis": "Crisis reply",
+    "crisis_es": "Crisis reply in Spanish",
     "checkin": "Check-in",
 }
 

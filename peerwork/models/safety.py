@@ -62,6 +62,10 @@ class Alert(Base):
     reason: Mapped[str | None] = mapped_column(
         String(300)
     )  # written by staff/system, never a message body
+    # How a crisis was detected, never content: the message's language ("en"/"es")
+    # and the reason, a phrase id and/or the model's score ("model 0.93").
+    language: Mapped[str | None] = mapped_column(String(5))
+    detected_by: Mapped[str | None] = mapped_column(String(80))
     conversation_id: Mapped[int | None] = mapped_column(
         ForeignKey("conversations.id", ondelete="SET NULL")
     )

@@ -28,7 +28,7 @@ from peerwork.models import (
     User,
     states,
 )
-from peerwork.safety.detect import category_label
+from peerwork.safety.detect import category_label, language_name
 
 
 @dataclass(frozen=True)
@@ -225,11 +225,18 @@ class AlertView:
     created_at: datetime
     conversation_id: int | None
     conversation_active: bool
+    language: str | None = None
+    detected_by: str | None = None
 
     @property
     def category_name(self) -> str:
         """The crisis category as supervisors read it."""
         return category_label(self.category)
+
+    @property
+    def language_name(self) -> str:
+        """The detected language of the crisis message ("Spanish"), never its words."""
+        return language_name(self.language)
 
 
 def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
@@ -259,6 +266,8 @@ def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
             created_at=alert.created_at,
             conversation_id=alert.conversation_id,
             conversation_active=conv_state == "active",
+            language=alert.language,
+            detected_by=alert.detected_by,
         )
         for alert, program, pseudonym, alias, conv_state in rows
     ]
@@ -299,6 +308,8 @@ class SupervisedAlert:
     created_at: datetime
     acknowledged_at: datetime | None
     acknowledged_by: str | None
+    language: str = ""  # a human name ("Spanish"), never content
+    detected_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -375,6 +386,8 @@ def supervision_view(session: Session, conversation: Conversation) -> Supervised
             created_at=alert.created_at,
             acknowledged_at=alert.acknowledged_at,
             acknowledged_by=acknowledger,
+            language=language_name(alert.language),
+            detected_by=alert.detected_by,
         )
         for alert, alias, acknowledger in rows
     ]

@@ -31,7 +31,7 @@ from peerwork.models import (
     states,
 )
 from peerwork.queue import URGENT
-from peerwork.safety.detect import assess, category_label
+from peerwork.safety.detect import assess, category_label, language_name
 from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
@@ -69,8 +69,9 @@ def handle_crisis_message(
     if existing is not None:
         return existing
     program = session.get(Program, message.program_id)
-    # The category is worked out again here so it never travels through Redis.
-    category = assess(message.body or "", program.crisis_phrases).category or UNKNOWN_CATEGORY
+    # Worked out again here so nothing about the message travels through Redis.
+    assessment = assess(message.body or "", program.crisis_phrases)
+    category = assessment.category or UNKNOWN_CATEGORY
     conversation = _active_conversation(session, message.texter_id)
     request = None if conversation is not None else _open_request(session, message.texter_id)
     alert = Alert(
@@ -78,6 +79,8 @@ def handle_crisis_message(
         kind="crisis",
         state="open",
         category=category,
+        language=assessment.language,
+        detected_by=assessment.reason or None,
         message_id=message.id,
         conversation_id=conversation.id if conversation else message.conversation_id,
         request_id=request.id if request else None,
@@ -102,13 +105,21 @@ def handle_crisis_message(
         action="safety.crisis_detected",
         details={
             "category": category,
+            "language": assessment.language,
+            "detected_by": assessment.reason,
             "flagged": "conversation" if conversation else ("request" if request else "texter"),
         },
         now=now,
         dispatcher=dispatcher,
     )
     session.flush()
-    log.warning("crisis alert %s raised (category %s)", alert.id, category)
+    log.warning(
+        "crisis alert %s raised (category %s, language %s, %s)",
+        alert.id,
+        category,
+        assessment.language,
+        assessment.reason,
+    )
     return alert
 
 
@@ -504,5 +515,6 @@ def _text_contacts(
 def describe(alert: Alert) -> str:
     """A one-line, content-free description of an alert for staff pages."""
     if alert.kind == "crisis":
-        return f"Crisis: {category_label(alert.category)}"
+        details = ", ".join(d for d in (language_name(alert.language), alert.detected_by) if d)
+        return f"Crisis: {category_label(alert.category)}" + (f" ({details})" if details else "")
     return alert.reason or KIND_NAMES.get(alert.kind, alert.kind)

@@ -139,6 +139,19 @@ DEFAULT_PHRASES: dict[str, list[str]] = {
         "nobody would care if i",
         "everyone would be better off",
         "world would be better without me",
+        # Spanish (accents are stripped before matching: "dañarme" is "danarme")
+        "matarme",
+        "me voy|quiero|queria a|de matar",
+        "quiero|quisiera morir*",
+        "me quiero|queria morir",
+        "ganas de morir*",
+        "quitarme la vida",
+        "acabar|terminar con mi vida",
+        "no quiero vivir|seguir_viviendo",
+        "hacerme|haciendome dano",
+        "me estoy cortando",
+        "cortarme las|los venas|munecas|brazos|piernas",
+        "todas las|mis pastillas",
     ],
     HARM_TO_OTHERS: [
         "kill*|murder*|shoot|shooting|stab*|strangl*|choke|choking|poison*|hurt*|attack* ... "
@@ -163,6 +176,9 @@ DEFAULT_PHRASES: dict[str, list[str]] = {
         "thinking about hurting",
         "urge to hurt",
         "afraid|scared i will|might hurt",
+        # Spanish
+        "voy|quiero a matar|apunalar|balear|lastimar a|al",
+        "lo|la|los voy a matar",
     ],
     ABUSE_DANGER: [
         _PARTNERS + " ... hit|hits|hitting|beat|beats|beating|chokes|choked|choking|strangled"
@@ -216,6 +232,13 @@ DEFAULT_PHRASES: dict[str, list[str]] = {
         "need help now",
         "someone help me",
         "sos",
+        # Spanish
+        "me pega|pego|golpea|golpeo|ahorca|ahorco|patea|pateo|viola|violo|lastima|lastimo",
+        "me va|quiere a matar",
+        "amenazo|amenaza con matarme|lastimarme",
+        "miedo de|a volver|ir|regresar a casa",
+        "no me siento segura|seguro",
+        "violencia domestica",
     ],
 }
 

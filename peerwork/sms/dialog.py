@@ -303,15 +303,18 @@ def welcome(turn: Turn) -> None:
         turn.move("choosing_topic")
 
 
-def crisis_reply(turn: Turn) -> None:
+def crisis_reply(turn: Turn, language: str = "en") -> None:
     """The one crisis reply, worded for where the texter is (sent first, in the webhook).
 
     Talking with a peer: the team is alerted. Line open and no peer yet: a
     person is being found now (the job opens the request; no second "finding"
     text follows). Line closed or paused: no peer is on; the escalation
-    contacts are the humans alerted.
+    contacts are the humans alerted. A message in Spanish gets the Spanish
+    reply, which is true in every one of those cases (a person is told).
     """
-    if turn.texter.dialog_state == "connected":
+    if language == "es":
+        turn.reply("crisis_es", kind="crisis")
+    elif turn.texter.dialog_state == "connected":
         turn.reply("crisis", kind="crisis")
     elif not hours.is_open(turn.program, turn.now):
         turn.reply("crisis_closed", kind="crisis")

@@ -24,7 +24,7 @@ from peerwork.sms import dialog, hours, segments
 
 log = logging.getLogger(__name__)
 
-
+# The crisis reply by the message's language (detect.Assessment.language).
 @dataclass
 class InboundResult:
     outcome: str  # accepted, duplicate, unknown_number
@@ -144,8 +144,9 @@ def receive(
     )
     no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
     if assessment.is_crisis:
-        # Always, first, and with no dependency on Redis or rate limits.
-        dialog.crisis_reply(turn)
+        # Always, first, and with no dependency on Redis or rate limits; in
+        # Spanish when the message is (988 and 741741 answer in Spanish too).
+        dialog.crisis_reply(turn, language=assessment.language)
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
@@ -156,7 +157,13 @@ def receive(
         # they hear now, not when a job runs (the job's call finds this alert).
         handle_crisis_message(session, message_id=message.id, now=now, dispatcher=dispatcher)
     if assessment.is_crisis:
-        log.warning("crisis message %s received (category %s)", message.id, assessment.category)
+        log.warning(
+            "crisis message %s received (category %s, language %s, %s)",
+            message.id,
+            assessment.category,
+            assessment.language,
+            assessment.reason,
+        )
     return InboundResult(
         "accepted",
         message_id=message.id,

@@ -213,6 +213,17 @@ _ALL = [
         description="The crisis reply while the line is closed: the on-call contacts are alerted.",
     ),
     SmsText(
+        "crisis_es",
+        # Spanish, one segment like the English one: no accents outside GSM-7
+        # (a single "í" would make it UCS-2 and three segments). 988 answers in
+        # Spanish on option 2; Crisis Text Line answers AYUDA at 741741.
+        "Usted importa. Si corre peligro ahora, llame al 911. Llame al 988 y oprima 2, "
+        "o mande AYUDA por texto al 741741. Estamos avisando a una persona del equipo.",
+        max_segments=1,
+        editable=True,
+        description="The crisis reply when the risky message is in Spanish (or mostly so).",
+    ),
+    SmsText(
         "unanswered_followup",
         "Sorry we haven't replied yet. A person on our team has been told. If you need help now: "
         + CRISIS_LINES,
