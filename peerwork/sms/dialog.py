@@ -37,6 +37,11 @@ from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
+# The inbound text that begins an ask (first contact, NEW, a crisis text when
+# idle, a check-in's TALK) is marked, so the peer's thread can start there.
+OPENING_KIND = "opening"
+ASKING_STARTS_FROM = ("new", "idle", "connected")
+
 
 @dataclass
 class Turn:
@@ -96,6 +101,9 @@ class Turn:
     def move(self, new: str) -> None:
         """Advance the texter's dialog state (no-op when already there)."""
         if self.texter.dialog_state != new:
+            if new == "choosing_topic" and self.texter.dialog_state in ASKING_STARTS_FROM:
+                # This text begins a new ask: the peer who takes it reads from here on.
+                self.message.kind = OPENING_KIND
             states.DIALOG.advance(self.texter, new, attr="dialog_state")
 
 
