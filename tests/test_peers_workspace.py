@@ -340,4 +340,4 @@ def test_the_offer_previews_the_texters_words_and_the_thread_starts_with_them(
     conversation = session.scalar(select(Conversation))
     thread = client.get(f"/peer/conversations/{conversation.id}").get_data(as_text=True)
     assert "my manager &amp; I &lt;argued&gt; again" in thread
-    assert "sent before you were matched" in thread and "You were matched" in thread
+    assert "before the match" in thread and "You were matched" in thread

@@ -504,7 +504,8 @@ def end(conversation_id: int):
             "checkin_choice": form.checkin_choice.data,
             "topic_id": form.topic_id.data or None,
         }
-        if conversation.state == "active":
+        ending = conversation.state == "active"
+        if ending:
             conversations.end_conversation(
                 db.session,
                 conversation_id=conversation.id,
@@ -523,7 +524,12 @@ def end(conversation_id: int):
             **wrap_up,
         )
         db.session.commit()
-        flash("Conversation ended. Thank you for being there.", "success")
+        flash(
+            "Conversation ended. Thank you for being there."
+            if ending
+            else "Wrap-up saved. Thank you for being there.",
+            "success",
+        )
         return redirect(url_for("peers.dashboard"))
     texter = db.session.get(Texter, conversation.texter_id)
     status = 400 if request.method == "POST" else 200

@@ -126,7 +126,7 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
         ConversationView(
             id=c.id,
             pseudonym=pseudonym,
-            topic=topic or "No topic",
+            topic=topic or "Topic in their own words",
             is_crisis=c.is_crisis,
             started_at=c.started_at,
             unread=unread.get(c.id, 0),
