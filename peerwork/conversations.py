@@ -26,6 +26,7 @@ from peerwork.models import (
     Texter,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
@@ -33,8 +34,6 @@ MAX_REPLY_CHARS = 1600
 ENDED_BY = ("texter", "peer", "optout", "handback", "system")
 # Ended this way, there is no wrap-up to ask for: the peer handed the texter on.
 NO_WRAP_UP = ("handback",)
-# How the inbound text that began an ask is marked (see sms.dialog.Turn.move).
-OPENING_KIND = "opening"
 PREVIEW_CHARS = 90
 # A bare menu number says nothing a peer can read ("2", "#3.").
 _MENU_NUMBER = re.compile(r"#?\d{1,3}\.?")

@@ -39,6 +39,7 @@ from peerwork.models import (
     Texter,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import hours, texts
 from peerwork.sms.keywords import normalize
 from peerwork.sms.outbox import queue_sms
@@ -418,6 +419,8 @@ def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, sour
             next_step=texts.for_program("closed_not_kept", program),
         )
         return
+    # This text (a low score, TALK) begins the ask: the peer's thread starts here.
+    turn.message.kind = OPENING_KIND
     open_request(
         turn.session,
         program_id=program.id,

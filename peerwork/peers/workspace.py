@@ -83,8 +83,10 @@ def own_conversation(
     return conversation
 
 
-def open_offers(session: Session, peer_profile_id: int, now: datetime) -> list[OfferView]:
-    """Offers the peer can still accept, oldest request first."""
+def open_offers(
+    session: Session, peer_profile_id: int, now: datetime, *, previews: bool = True
+) -> list[OfferView]:
+    """Offers the peer can still accept, oldest request first (with the texter's words)."""
     rows = session.execute(
         select(Offer, SupportRequest, Topic.name)
         .join(SupportRequest, SupportRequest.id == Offer.request_id)
@@ -106,7 +108,9 @@ def open_offers(session: Session, peer_profile_id: int, now: datetime) -> list[O
             expires_at=offer.expires_at,
             preview=conversations.preview(
                 conversations.words_before_match(session, texter_id=request.texter_id)
-            ),
+            )
+            if previews
+            else None,
         )
         for offer, request, topic in rows
     ]
@@ -221,7 +225,7 @@ def resource_text(resource: Resource) -> str:
 
 def live_stamp(session: Session, peer_profile_id: int, now: datetime) -> dict:
     """Small JSON for polling: changes whenever offers or conversations change."""
-    offers = open_offers(session, peer_profile_id, now)
+    offers = open_offers(session, peer_profile_id, now, previews=False)
     active = active_conversations(session, peer_profile_id)
     last_message = session.scalar(
         select(Message.id)

@@ -31,15 +31,14 @@ from peerwork.models import (
     Topic,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import hours, segments, texts
 from peerwork.sms.keywords import OPT_IN_WORDS, OPT_OUT_WORDS, REGISTRY, keyword
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
-# The inbound text that begins an ask (first contact, NEW, a crisis text when
-# idle, a check-in's TALK) is marked, so the peer's thread can start there.
-OPENING_KIND = "opening"
+# Moving into choosing_topic from these states begins a new ask (OPENING_KIND).
 ASKING_STARTS_FROM = ("new", "idle", "connected")
 
 

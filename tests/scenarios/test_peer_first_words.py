@@ -9,9 +9,11 @@ an earlier conversation or request, and nothing for a peer not offered it.
 from __future__ import annotations
 
 import html
+from datetime import timedelta
 
 import pytest
 
+from peerwork import clock
 from peerwork.models import Organization
 from tests.scenarios._peer import PeerAtWork, set_available, sign_in_as, thread_of
 from tests.sms_helpers import Phone
@@ -134,3 +136,27 @@ def test_the_supervisor_reads_the_same_first_words(make, program, client, texter
     thread = thread_of(html.unescape(page.get_data(as_text=True)))
     assert "I want to end my life" in thread
     assert "before the match" in thread
+
+
+def test_a_low_checkin_score_starts_a_new_thread_without_the_old_goodbyes(
+    texter, river, session, jobs, travel, client
+):
+    user = river.profile.user
+    texter.sends("hi")
+    texter.sends("work has been a lot")
+    first = river.accepts(river.open_offer(session))
+    texter.sends("DONE")
+    texter.sends("thanks, that helped")
+    river.wraps_up(first, outcome="listened", checkin="1d")
+    travel.shift(timedelta(days=1, minutes=1))
+    jobs.run(until=clock.now())
+    assert "checking in" in texter.last()
+
+    texter.sends("2")  # rough: the check-in reaches River again
+    sign_in_as(client, user)  # a day later: signed in afresh
+    offer = river.open_offer(session)
+    assert offer is not None
+    second = river.accepts(offer)
+    thread = river.thread(second)
+    assert "thanks, that helped" not in thread and "work has been a lot" not in thread
+    assert BEFORE_MATCH in thread  # the answer that asked for a peer
