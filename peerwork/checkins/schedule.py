@@ -158,8 +158,9 @@ def schedule_followup(
     Called at the end (the program's default when nobody chose) and again after
     the peer's wrap-up, in either order: the first call schedules, a later call
     with another choice moves the same row, "none" cancels it (for good: a
-    conversation has one wrap-up). A follow-up that already went out is left alone. Every move is a conditional UPDATE on a
-    still-scheduled row, so a delivery racing the wrap-up settles it once.
+    conversation has one wrap-up). A follow-up that already went out is left
+    alone. Every move is a conditional UPDATE on a still-scheduled row, so a
+    delivery racing the wrap-up settles it once.
     """
     days = DELAY_DAYS.get(conversation.checkin_choice or "none")
     if conversation.ended_by in _NO_FOLLOWUP or conversation.ended_at is None:

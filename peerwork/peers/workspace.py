@@ -99,21 +99,24 @@ def open_offers(
         )
         .order_by(SupportRequest.is_crisis.desc(), SupportRequest.created_at)
     ).all()
-    return [
-        OfferView(
-            id=offer.id,
-            topic=topic or "Topic in their own words",
-            is_crisis=request.is_crisis,
-            waiting_since=request.waiting_since or request.created_at,
-            expires_at=offer.expires_at,
-            preview=conversations.preview(
+    views = []
+    for offer, request, topic in rows:
+        preview = None
+        if previews:
+            preview = conversations.preview(
                 conversations.words_before_match(session, texter_id=request.texter_id)
             )
-            if previews
-            else None,
+        views.append(
+            OfferView(
+                id=offer.id,
+                topic=topic or ("Topic in their own words" if preview else "Any topic"),
+                is_crisis=request.is_crisis,
+                waiting_since=request.waiting_since or request.created_at,
+                expires_at=offer.expires_at,
+                preview=preview,
+            )
         )
-        for offer, request, topic in rows
-    ]
+    return views
 
 
 def active_conversations(session: Session, peer_profile_id: int) -> list[ConversationView]:
