@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.auth import invites
-from peerwork.extensions import get_dispatcher
+from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import offers
 from peerwork.models import (
     CheckIn,
@@ -267,3 +267,43 @@ def test_the_peer_reads_the_texters_first_words_and_wraps_up_after_done(
     (checkin,) = session.scalars(select(CheckIn).where(CheckIn.conversation_id == ended.id))
     assert checkin.state == "scheduled"
     assert (checkin.due_at - ended.ended_at).days == 7
+
+
+def test_an_offer_that_arrives_before_the_first_poll_still_shows(
+    app, phone_page, live_server, make, session
+):
+    """The dashboard is built, then an offer arrives, then the page's first poll
+    runs: the page must not take that first answer as the state it shows."""
+    page = phone_page
+    program = make.program(name="Acme Peer Line")
+    river = make.peer(program, alias="River")
+    email = river.user.email
+    texter = make.texter(program)
+    program_id, texter_id, topic_id = program.id, texter.id, program.topics[0].id
+    session.commit()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+
+    polls: list[str] = []
+
+    def offer_first(route):
+        if not polls:
+            with app.app_context():  # Playwright calls this from its own thread
+                offers.open_request(
+                    db.session,
+                    program_id=program_id,
+                    texter_id=texter_id,
+                    topic_id=topic_id,
+                    now=datetime.now(UTC),
+                    dispatcher=get_dispatcher(app),
+                )
+                db.session.commit()
+        polls.append(route.request.url)
+        route.continue_()
+
+    page.route("**/peer/poll.json", offer_first)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/peer/$"))
+    page.get_by_role("button", name="Accept").wait_for(timeout=15_000)
+    assert len(polls) == 1, "shown after the first poll, not a later one"
