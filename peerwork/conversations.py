@@ -8,6 +8,7 @@ function flushes and leaves the commit to its caller.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,14 +26,21 @@ from peerwork.models import (
     Texter,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
 MAX_REPLY_CHARS = 1600
 ENDED_BY = ("texter", "peer", "optout", "handback", "system")
+# Ended this way, there is no wrap-up to ask for: the peer handed the texter on.
+NO_WRAP_UP = ("handback",)
+PREVIEW_CHARS = 90
+# A bare menu number says nothing a peer can read ("2", "#3.").
+_MENU_NUMBER = re.compile(r"#?\d{1,3}\.?")
 
-# Called after a conversation ends, as hook(session, conversation, now, dispatcher):
-# the check-ins work appends its scheduler here.
+# Called after a conversation ends and again after its wrap-up, as
+# hook(session, conversation, now, dispatcher): the check-ins work appends its
+# scheduler here, which keeps the follow-up in step with `checkin_choice`.
 AFTER_END_HOOKS: list[Callable] = []
 
 
@@ -216,6 +224,137 @@ def end_conversation(
     offers.wake_waiting(session, program_id=conversation.program_id, now=now, dispatcher=dispatcher)
     session.flush()
     return conversation
+
+
+def wrap_up(
+    session: Session,
+    *,
+    conversation_id: int,
+    peer_profile_id: int,
+    outcome: str,
+    checkin_choice: str,
+    now: datetime,
+    dispatcher,
+    topic_id: int | None = None,
+) -> bool:
+    """Record the peer's wrap-up of an ended conversation, once; False if it already had one.
+
+    Whoever ended it, the program's default check-in was scheduled at the end;
+    the wrap-up's choice moves or cancels it (the end hooks run again).
+    """
+    conversation = _own_conversation(session, conversation_id, peer_profile_id)
+    if checkin_choice not in CHECKIN_CHOICES:
+        raise ConversationError("Choose when to check in: none, 1 day, 3 days or 1 week.")
+    outcome = (outcome or "").strip()
+    if not outcome:
+        raise ConversationError("Choose how it went.")
+    if conversation.state != "ended":
+        raise ConversationError("End the conversation before wrapping it up.")
+    values = {"outcome": outcome[:40], "checkin_choice": checkin_choice}
+    if topic_id is not None:
+        values["topic_id"] = topic_id
+    # Conditional: a double submit, or a wrap-up racing the end, records one.
+    recorded = session.execute(
+        update(Conversation)
+        .where(
+            Conversation.id == conversation.id,
+            Conversation.state == "ended",
+            Conversation.outcome.is_(None),
+        )
+        .values(**values)
+        .execution_options(synchronize_session="fetch")
+    ).rowcount
+    if not recorded:
+        return False
+    conversation = session.get(Conversation, conversation.id, populate_existing=True)
+    for hook in AFTER_END_HOOKS:
+        hook(session, conversation, now, dispatcher)
+    session.flush()
+    return True
+
+
+def needs_wrap_up(conversation: Conversation) -> bool:
+    """An ended conversation whose peer has not yet said how it went."""
+    return (
+        conversation.state == "ended"
+        and conversation.outcome is None
+        and conversation.ended_by not in NO_WRAP_UP
+    )
+
+
+def _words_floor(session: Session, texter_id: int, *, below: int | None, conversation_id=None):
+    """The id after which the texter's words belong to the ask being answered.
+
+    Everything up to the text that began this ask, and everything that belonged
+    to an earlier conversation, is left out.
+    """
+    opening = select(func.max(Message.id)).where(
+        Message.texter_id == texter_id,
+        Message.direction == "inbound",
+        Message.kind == OPENING_KIND,
+    )
+    earlier = select(func.max(Message.id)).where(
+        Message.texter_id == texter_id, Message.conversation_id.is_not(None)
+    )
+    if conversation_id is not None:
+        earlier = earlier.where(Message.conversation_id != conversation_id)
+    if below is not None:
+        opening = opening.where(Message.id < below)
+        earlier = earlier.where(Message.id < below)
+    opening_id = session.scalar(opening)
+    earlier_id = session.scalar(earlier)
+    # The opening text itself is shown; an earlier conversation's last message is not.
+    floor = (opening_id - 1) if opening_id is not None else 0
+    return max(floor, earlier_id or 0)
+
+
+def words_before_match(
+    session: Session, *, texter_id: int, conversation: Conversation | None = None
+) -> list[Message]:
+    """What the texter wrote since this ask began and before a peer took it, oldest first.
+
+    Texts sent before the match carry no conversation id: they are found from
+    the text that began the ask (marked by the dialog) up to the conversation's
+    first message. Without a conversation (an open request), up to now.
+    """
+    below = None
+    if conversation is not None:
+        below = session.scalar(
+            select(func.min(Message.id)).where(Message.conversation_id == conversation.id)
+        )
+    floor = _words_floor(
+        session,
+        texter_id,
+        below=below,
+        conversation_id=conversation.id if conversation is not None else None,
+    )
+    query = select(Message).where(
+        Message.texter_id == texter_id,
+        Message.direction == "inbound",
+        Message.conversation_id.is_(None),
+        Message.id > floor,
+    )
+    if below is not None:
+        query = query.where(Message.id < below)
+    elif conversation is not None:
+        query = query.where(Message.created_at <= conversation.started_at)
+    return list(session.scalars(query.order_by(Message.id)))
+
+
+def preview(messages: list[Message]) -> str | None:
+    """A short quote of the texter's own words for an offer: a crisis text, else the fullest."""
+    said = [
+        (message, " ".join((message.body or "").split()))
+        for message in messages
+        if message.body and not _MENU_NUMBER.fullmatch(" ".join(message.body.split()))
+    ]
+    if not said:
+        return None
+    crisis = [body for message, body in said if message.is_crisis]
+    body = crisis[-1] if crisis else max((body for _, body in said), key=len)
+    if len(body) > PREVIEW_CHARS:
+        body = body[: PREVIEW_CHARS - 1].rstrip() + "…"
+    return body
 
 
 def flag_for_supervisor(

@@ -327,3 +327,192 @@ def test_flagging_alerts_a_supervisor_with_the_peers_note_only(
             dispatcher=dispatcher,
         )
     assert session.scalars(select(Alert)).all() == [alert]
+
+
+# -- the wrap-up, whoever ended ------------------------------------------------------
+
+
+def followups(session, conversation):
+    from peerwork.models import CheckIn
+
+    return list(
+        session.scalars(
+            select(CheckIn)
+            .where(CheckIn.conversation_id == conversation.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def test_a_texter_ended_conversation_gets_the_default_checkin_then_the_wrap_up_moves_it(
+    session, line, now, dispatcher
+):
+    _program, peer, _texter, conversation = line
+    conversations.end_conversation(
+        session, conversation_id=conversation.id, ended_by="texter", now=now, dispatcher=dispatcher
+    )
+    assert conversations.needs_wrap_up(conversation)
+    (default,) = followups(session, conversation)
+    assert default.due_at - now == timedelta(days=3)  # the program's default
+
+    later = now + timedelta(minutes=20)
+    assert conversations.wrap_up(
+        session,
+        conversation_id=conversation.id,
+        peer_profile_id=peer.id,
+        outcome="listened",
+        checkin_choice="1w",
+        now=later,
+        dispatcher=dispatcher,
+    )
+    (moved,) = followups(session, conversation)
+    assert moved.id == default.id and moved.state == "scheduled"
+    assert moved.due_at - now == timedelta(days=7), "counted from the end, not the wrap-up"
+    assert not conversations.needs_wrap_up(conversation)
+    # A second wrap-up is refused quietly and changes nothing.
+    assert not conversations.wrap_up(
+        session,
+        conversation_id=conversation.id,
+        peer_profile_id=peer.id,
+        outcome="skills",
+        checkin_choice="none",
+        now=later,
+        dispatcher=dispatcher,
+    )
+    (same,) = followups(session, conversation)
+    assert same.state == "scheduled" and conversation.outcome == "listened"
+
+
+def test_a_wrap_up_choosing_none_cancels_the_default(session, line, now, dispatcher):
+    _program, peer, _texter, conversation = line
+    conversations.end_conversation(
+        session, conversation_id=conversation.id, ended_by="texter", now=now, dispatcher=dispatcher
+    )
+    conversations.wrap_up(
+        session,
+        conversation_id=conversation.id,
+        peer_profile_id=peer.id,
+        outcome="cut_short",
+        checkin_choice="none",
+        now=now,
+        dispatcher=dispatcher,
+    )
+    (cancelled,) = followups(session, conversation)
+    assert cancelled.state == "cancelled"
+
+
+def test_a_wrap_up_after_the_checkin_went_out_leaves_it_alone(session, line, now, dispatcher):
+    from peerwork.checkins import schedule
+
+    _program, peer, _texter, conversation = line
+    conversations.end_conversation(
+        session, conversation_id=conversation.id, ended_by="texter", now=now, dispatcher=dispatcher
+    )
+    (checkin,) = followups(session, conversation)
+    sent = schedule.deliver(
+        session, checkin_id=checkin.id, now=checkin.due_at, dispatcher=dispatcher
+    )
+    assert sent == "sent"
+    conversations.wrap_up(
+        session,
+        conversation_id=conversation.id,
+        peer_profile_id=peer.id,
+        outcome="listened",
+        checkin_choice="none",
+        now=checkin.due_at,
+        dispatcher=dispatcher,
+    )
+    (after,) = followups(session, conversation)
+    assert after.state == "sent"
+
+
+def test_only_the_conversations_peer_wraps_up_and_only_once_ended(
+    session, line, make, now, dispatcher
+):
+    program, peer, _texter, conversation = line
+    stranger = make.peer(program, alias="Kim")
+    with pytest.raises(conversations.ConversationError):
+        conversations.wrap_up(
+            session,
+            conversation_id=conversation.id,
+            peer_profile_id=stranger.id,
+            outcome="listened",
+            checkin_choice="1d",
+            now=now,
+            dispatcher=dispatcher,
+        )
+    with pytest.raises(conversations.ConversationError, match="End the conversation"):
+        conversations.wrap_up(
+            session,
+            conversation_id=conversation.id,
+            peer_profile_id=peer.id,
+            outcome="listened",
+            checkin_choice="1d",
+            now=now,
+            dispatcher=dispatcher,
+        )
+
+
+def test_a_handed_back_conversation_asks_for_no_wrap_up(session, line, now, dispatcher):
+    _program, _peer, _texter, conversation = line
+    conversations.end_conversation(
+        session,
+        conversation_id=conversation.id,
+        ended_by="handback",
+        now=now,
+        dispatcher=dispatcher,
+    )
+    assert not conversations.needs_wrap_up(conversation)
+
+
+# -- what the texter wrote before the match ---------------------------------------------
+
+
+def inbound(session, program, texter, body, when, *, kind="relay", crisis=False):
+    message = Message(
+        program_id=program.id,
+        direction="inbound",
+        author="texter",
+        kind=kind,
+        texter_id=texter.id,
+        body=body,
+        status="received",
+        is_crisis=crisis,
+        created_at=when,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def test_words_before_match_start_at_the_opening_text_and_stop_at_the_match(
+    session, make, now, dispatcher
+):
+    program = make.program(wave_size=1)
+    peer = make.peer(program, alias="Robin")
+    texter = make.texter(program)
+    inbound(session, program, texter, "thanks for last time", now)  # idle chatter
+    inbound(session, program, texter, "NEW", now, kind="opening")
+    inbound(session, program, texter, "my dad is in the hospital and I'm scared", now)
+    conversation = accepted_conversation(session, program, texter, peer, now, dispatcher)
+    during = inbound(session, program, texter, "hi Robin", now)
+    conversations.record_texter_message(
+        session, conversation_id=conversation.id, message_id=during.id, now=now, dispatcher=None
+    )
+    before = conversations.words_before_match(
+        session, texter_id=texter.id, conversation=conversation
+    )
+    assert [m.body for m in before] == ["NEW", "my dad is in the hospital and I'm scared"]
+    assert conversations.preview(before) == "my dad is in the hospital and I'm scared"
+
+
+def test_a_crisis_text_is_the_preview_and_long_words_are_cut(session, make, now):
+    program = make.program()
+    texter = make.texter(program)
+    inbound(session, program, texter, "I want to end my life", now, kind="opening", crisis=True)
+    inbound(session, program, texter, "x" * 300, now)
+    inbound(session, program, texter, "2", now)
+    words = conversations.words_before_match(session, texter_id=texter.id)
+    assert conversations.preview(words) == "I want to end my life"
+    assert conversations.preview(words[1:]) == "x" * (conversations.PREVIEW_CHARS - 1) + "…"
+    assert conversations.preview(words[2:]) is None, "a bare menu number says nothing"

@@ -267,3 +267,77 @@ def test_polling_reports_new_offers_and_messages(client, session, make, program,
     state = client.get(f"/peer/conversations/{conversation.id}/poll.json").get_json()
     assert state["last_message_id"] == message.id and state["state"] == "active"
     assert client.get("/peer/poll.json").get_json()["unread"] == 1
+
+
+def test_a_wrap_up_sent_just_after_the_texter_texted_done_is_kept(
+    client, session, make, program, peer, now
+):
+    from peerwork import conversations
+    from peerwork.models import CheckIn
+
+    switch_on(client)
+    texter_asks(session, make, program, now)
+    offer = session.scalar(select(Offer).where(Offer.peer_profile_id == peer.id))
+    client.post_form(f"/peer/offers/{offer.id}/accept")
+    conversation = session.scalar(select(Conversation))
+    assert "How did it go?" in client.get(f"/peer/conversations/{conversation.id}/end").get_data(
+        as_text=True
+    )
+    # The texter's DONE lands while the peer is filling in the form.
+    conversations.end_conversation(
+        session,
+        conversation_id=conversation.id,
+        ended_by="texter",
+        now=now,
+        dispatcher=get_dispatcher(),
+    )
+    session.commit()
+    dashboard = client.get("/peer/").get_data(as_text=True)
+    assert "Wrap up" in dashboard and f"/peer/conversations/{conversation.id}/end" in dashboard
+    done = client.post_form(
+        f"/peer/conversations/{conversation.id}/end",
+        {"topic_id": program.topics[1].id, "outcome": "skills", "checkin_choice": "1w"},
+    )
+    assert done.status_code == 302
+    session.expire_all()
+    ended = session.get(Conversation, conversation.id)
+    assert (ended.ended_by, ended.outcome, ended.checkin_choice, ended.topic_id) == (
+        "texter",
+        "skills",
+        "1w",
+        program.topics[1].id,
+    )
+    (checkin,) = session.scalars(select(CheckIn).where(CheckIn.conversation_id == ended.id))
+    assert checkin.state == "scheduled"
+    assert "Wrap up" not in client.get("/peer/").get_data(as_text=True)
+    again = client.get(f"/peer/conversations/{conversation.id}/end")
+    assert again.status_code == 302
+
+
+def test_the_offer_previews_the_texters_words_and_the_thread_starts_with_them(
+    client, session, make, program, peer, now
+):
+    switch_on(client)
+    texter = make.texter(program, state="choosing_topic")
+    session.add(
+        Message(
+            program_id=program.id,
+            direction="inbound",
+            author="texter",
+            kind="opening",
+            texter_id=texter.id,
+            body="my manager & I <argued> again",
+            status="received",
+            created_at=now,
+        )
+    )
+    session.flush()
+    ask_for_peer(session, program, texter, now, get_dispatcher())
+    page = client.get("/peer/").get_data(as_text=True)
+    assert "my manager &amp; I &lt;argued&gt; again" in page, "escaped, quoted in the offer"
+    offer = session.scalar(select(Offer).where(Offer.peer_profile_id == peer.id))
+    client.post_form(f"/peer/offers/{offer.id}/accept")
+    conversation = session.scalar(select(Conversation))
+    thread = client.get(f"/peer/conversations/{conversation.id}").get_data(as_text=True)
+    assert "my manager &amp; I &lt;argued&gt; again" in thread
+    assert "before the match" in thread and "You were matched" in thread

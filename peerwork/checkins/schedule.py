@@ -39,6 +39,7 @@ from peerwork.models import (
     Texter,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import hours, texts
 from peerwork.sms.keywords import normalize
 from peerwork.sms.outbox import queue_sms
@@ -152,22 +153,45 @@ def enqueue_delivery(dispatcher, checkin: CheckIn) -> None:
 def schedule_followup(
     session: Session, *, conversation: Conversation, now: datetime, dispatcher
 ) -> CheckIn | None:
-    """Schedule the check-in chosen at the end of a conversation (None when none is due)."""
+    """Keep the conversation's follow-up in step with its check-in choice (None when none is due).
+
+    Called at the end (the program's default when nobody chose) and again after
+    the peer's wrap-up, in either order: the first call schedules, a later call
+    with another choice moves the same row, "none" cancels it (for good: a
+    conversation has one wrap-up). A follow-up that already went out is left
+    alone. Every move is a conditional UPDATE on a still-scheduled row, so a
+    delivery racing the wrap-up settles it once.
+    """
     days = DELAY_DAYS.get(conversation.checkin_choice or "none")
-    if days is None or conversation.ended_by in _NO_FOLLOWUP or conversation.ended_at is None:
+    if conversation.ended_by in _NO_FOLLOWUP or conversation.ended_at is None:
+        return None
+    existing = session.scalar(
+        select(CheckIn)
+        .where(CheckIn.conversation_id == conversation.id, CheckIn.kind == "followup")
+        .order_by(CheckIn.id)
+        .limit(1)
+    )
+    if days is None:
+        if existing is not None:
+            _move(session, existing.id, "cancelled")
         return None
     texter = session.get(Texter, conversation.texter_id)
     if texter is None or texter.opted_out_at is not None:
         return None
-    existing = session.scalar(
-        select(CheckIn).where(
-            CheckIn.conversation_id == conversation.id, CheckIn.kind == "followup"
-        )
-    )
-    if existing is not None:
-        return existing
     program = session.get(Program, conversation.program_id)
     due_at = due_after(program, conversation.ended_at, days)
+    if existing is not None:
+        if existing.state == "scheduled" and existing.due_at != due_at:
+            moved = session.execute(
+                update(CheckIn)
+                .where(CheckIn.id == existing.id, CheckIn.state == "scheduled")
+                .values(due_at=due_at, expires_at=expiry_for(program, due_at))
+                .execution_options(synchronize_session="fetch")
+            ).rowcount
+            if moved:
+                session.refresh(existing)
+                enqueue_delivery(dispatcher, existing)
+        return existing
     checkin = CheckIn(
         program_id=program.id,
         texter_id=texter.id,
@@ -186,7 +210,7 @@ def schedule_followup(
 
 
 def after_conversation_end(session: Session, conversation: Conversation, now: datetime, dispatcher):
-    """The conversation core's end hook: schedule the chosen check-in."""
+    """The conversation core's end (and wrap-up) hook: schedule, move or cancel the check-in."""
     schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
 
 
@@ -396,6 +420,8 @@ def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, sour
             next_step=texts.for_program("closed_not_kept", program),
         )
         return
+    # This text (a low score, TALK) begins the ask: the peer's thread starts here.
+    turn.message.kind = OPENING_KIND
     open_request(
         turn.session,
         program_id=program.id,

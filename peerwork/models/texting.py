@@ -165,6 +165,9 @@ class Conversation(Base):
 
 
 MESSAGE_AUTHORS = ("texter", "peer", "system")
+# The kind of the inbound text that began an ask (first contact, NEW, a crisis
+# text when idle, a check-in's TALK): the peer's thread starts there.
+OPENING_KIND = "opening"
 MESSAGE_DIRECTIONS = ("inbound", "outbound")
 # Who an outbound message is for: the texter, a peer's own phone, an escalation contact.
 RECIPIENTS = ("texter", "peer", "contact")

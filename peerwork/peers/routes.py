@@ -81,6 +81,7 @@ def dashboard():
         offers=workspace.open_offers(db.session, profile.id, now),
         active=workspace.active_conversations(db.session, profile.id),
         recent=workspace.recent_conversations(db.session, profile.id),
+        wrap_ups=workspace.wrap_ups_due(db.session, profile.id),
         in_hours=eligibility.within_weekly_hours(profile.availability, local),
         at_capacity=profile.active_conversations >= profile.capacity,
         training=_training_summary(profile, now),
@@ -386,6 +387,11 @@ def _render_conversation(profile, conversation, *, reply=None, flag=None, status
         reply=reply,
         flag=flag or forms.FlagForm(formdata=None),
         last_message_id=max((m.id for m in messages), default=0),
+        own_words=None if topic else workspace.own_words(messages),
+        needs_wrap_up=conversations.needs_wrap_up(conversation),
+        checkin_label=forms.CHECKIN_LABELS.get(conversation.checkin_choice)
+        if conversation.checkin_choice != "none"
+        else None,
     ), status
 
 
@@ -472,11 +478,12 @@ def flag(conversation_id: int):
 @bp.route("/conversations/<int:conversation_id>/end", methods=["GET", "POST"])
 @roles_required("peer")
 def end(conversation_id: int):
+    """End a conversation with a wrap-up, or wrap up one the texter ended."""
     profile = _profile()
     conversation = _conversation_or_404(profile, conversation_id)
     program = db.session.get(Program, conversation.program_id)
-    if conversation.state != "active":
-        flash("This conversation has already ended.", "info")
+    if conversation.state != "active" and not conversations.needs_wrap_up(conversation):
+        flash("This conversation has already ended and been wrapped up.", "info")
         return redirect(url_for("peers.conversation", conversation_id=conversation.id))
     form = forms.WrapUpForm()
     form.topic_id.choices = forms.choices(
@@ -485,25 +492,54 @@ def end(conversation_id: int):
     )
     if request.method == "GET":
         form.topic_id.data = conversation.topic_id or 0
-        form.checkin_choice.data = program.checkin_default
+        form.checkin_choice.data = (
+            program.checkin_default
+            if conversation.state == "active"
+            else conversation.checkin_choice
+        )
     elif form.validate_on_submit():
-        conversations.end_conversation(
+        now = clock.now()
+        wrap_up = {
+            "outcome": form.outcome.data,
+            "checkin_choice": form.checkin_choice.data,
+            "topic_id": form.topic_id.data or None,
+        }
+        ending = conversation.state == "active"
+        if ending:
+            conversations.end_conversation(
+                db.session,
+                conversation_id=conversation.id,
+                ended_by="peer",
+                now=now,
+                dispatcher=get_dispatcher(),
+                **wrap_up,
+            )
+        # Also when the texter's DONE got there first: the wrap-up is kept either way.
+        conversations.wrap_up(
             db.session,
             conversation_id=conversation.id,
-            ended_by="peer",
-            now=clock.now(),
+            peer_profile_id=profile.id,
+            now=now,
             dispatcher=get_dispatcher(),
-            outcome=form.outcome.data,
-            checkin_choice=form.checkin_choice.data,
-            topic_id=form.topic_id.data or None,
+            **wrap_up,
         )
         db.session.commit()
-        flash("Conversation ended. Thank you for being there.", "success")
+        flash(
+            "Conversation ended. Thank you for being there."
+            if ending
+            else "Wrap-up saved. Thank you for being there.",
+            "success",
+        )
         return redirect(url_for("peers.dashboard"))
     texter = db.session.get(Texter, conversation.texter_id)
     status = 400 if request.method == "POST" else 200
     return render_template(
-        "peers/end.html", form=form, conversation=conversation, pseudonym=texter.pseudonym
+        "peers/end.html",
+        form=form,
+        conversation=conversation,
+        pseudonym=texter.pseudonym,
+        program=program,
+        default_label=forms.CHECKIN_LABELS.get(conversation.checkin_choice),
     ), status
 
 

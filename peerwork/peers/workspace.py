@@ -38,6 +38,8 @@ class OfferView:
     is_crisis: bool
     waiting_since: datetime
     expires_at: datetime
+    # The texter's own words, quoted short: only ever built for the offered peer.
+    preview: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,8 +83,10 @@ def own_conversation(
     return conversation
 
 
-def open_offers(session: Session, peer_profile_id: int, now: datetime) -> list[OfferView]:
-    """Offers the peer can still accept, oldest request first."""
+def open_offers(
+    session: Session, peer_profile_id: int, now: datetime, *, previews: bool = True
+) -> list[OfferView]:
+    """Offers the peer can still accept, oldest request first (with the texter's words)."""
     rows = session.execute(
         select(Offer, SupportRequest, Topic.name)
         .join(SupportRequest, SupportRequest.id == Offer.request_id)
@@ -95,16 +99,24 @@ def open_offers(session: Session, peer_profile_id: int, now: datetime) -> list[O
         )
         .order_by(SupportRequest.is_crisis.desc(), SupportRequest.created_at)
     ).all()
-    return [
-        OfferView(
-            id=offer.id,
-            topic=topic or "Any topic",
-            is_crisis=request.is_crisis,
-            waiting_since=request.waiting_since or request.created_at,
-            expires_at=offer.expires_at,
+    views = []
+    for offer, request, topic in rows:
+        preview = None
+        if previews:
+            preview = conversations.preview(
+                conversations.words_before_match(session, texter_id=request.texter_id)
+            )
+        views.append(
+            OfferView(
+                id=offer.id,
+                topic=topic or ("Topic in their own words" if preview else "Any topic"),
+                is_crisis=request.is_crisis,
+                waiting_since=request.waiting_since or request.created_at,
+                expires_at=offer.expires_at,
+                preview=preview,
+            )
         )
-        for offer, request, topic in rows
-    ]
+    return views
 
 
 def active_conversations(session: Session, peer_profile_id: int) -> list[ConversationView]:
@@ -121,7 +133,7 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
         ConversationView(
             id=c.id,
             pseudonym=pseudonym,
-            topic=topic or "No topic",
+            topic=topic or "Topic in their own words",
             is_crisis=c.is_crisis,
             started_at=c.started_at,
             unread=unread.get(c.id, 0),
@@ -143,18 +155,42 @@ def recent_conversations(session: Session, peer_profile_id: int, limit: int = 10
     ).all()
 
 
-def thread(session: Session, conversation: Conversation) -> list[Message]:
-    """The messages a peer sees in a conversation: the texter's and their own, in order."""
-    return list(
-        session.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation.id,
-                (Message.direction == "inbound") | (Message.recipient == "texter"),
-            )
-            .order_by(Message.created_at, Message.id)
+def wrap_ups_due(session: Session, peer_profile_id: int, limit: int = 10):
+    """The peer's ended conversations still waiting for their wrap-up, most recent first."""
+    return session.execute(
+        select(Conversation, Texter.pseudonym)
+        .join(Texter, Texter.id == Conversation.texter_id)
+        .where(
+            Conversation.peer_profile_id == peer_profile_id,
+            Conversation.state == "ended",
+            Conversation.outcome.is_(None),
+            Conversation.ended_by.not_in(conversations.NO_WRAP_UP),
         )
+        .order_by(Conversation.ended_at.desc())
+        .limit(limit)
+    ).all()
+
+
+def thread(session: Session, conversation: Conversation) -> list[Message]:
+    """The messages a peer sees in a conversation, in order: first what the texter
+    wrote before the match (no conversation id yet), then the texter's and their own."""
+    before = conversations.words_before_match(
+        session, texter_id=conversation.texter_id, conversation=conversation
     )
+    during = session.scalars(
+        select(Message)
+        .where(
+            Message.conversation_id == conversation.id,
+            (Message.direction == "inbound") | (Message.recipient == "texter"),
+        )
+        .order_by(Message.created_at, Message.id)
+    )
+    return [*before, *during]
+
+
+def own_words(messages: list[Message]) -> str | None:
+    """A short quote of what the texter wrote before the match, for a conversation with no topic."""
+    return conversations.preview([m for m in messages if m.conversation_id is None])
 
 
 def resources_for(session: Session, conversation: Conversation) -> list[Resource]:
@@ -192,7 +228,7 @@ def resource_text(resource: Resource) -> str:
 
 def live_stamp(session: Session, peer_profile_id: int, now: datetime) -> dict:
     """Small JSON for polling: changes whenever offers or conversations change."""
-    offers = open_offers(session, peer_profile_id, now)
+    offers = open_offers(session, peer_profile_id, now, previews=False)
     active = active_conversations(session, peer_profile_id)
     last_message = session.scalar(
         select(Message.id)
@@ -396,7 +432,7 @@ def supervision_view(session: Session, conversation: Conversation) -> Supervised
         program=program,
         pseudonym=texter.pseudonym,
         peer_alias=peer.alias,
-        topic=topic.name if topic else "No topic",
+        topic=topic.name if topic else "Topic in their own words",
         messages=thread(session, conversation),
         alerts=alerts,
     )

@@ -31,11 +31,15 @@ from peerwork.models import (
     Topic,
     states,
 )
+from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import hours, segments, texts
 from peerwork.sms.keywords import OPT_IN_WORDS, OPT_OUT_WORDS, REGISTRY, keyword
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
+
+# Moving into choosing_topic from these states begins a new ask (OPENING_KIND).
+ASKING_STARTS_FROM = ("new", "idle", "connected")
 
 
 @dataclass
@@ -96,6 +100,9 @@ class Turn:
     def move(self, new: str) -> None:
         """Advance the texter's dialog state (no-op when already there)."""
         if self.texter.dialog_state != new:
+            if new == "choosing_topic" and self.texter.dialog_state in ASKING_STARTS_FROM:
+                # This text begins a new ask: the peer who takes it reads from here on.
+                self.message.kind = OPENING_KIND
             states.DIALOG.advance(self.texter, new, attr="dialog_state")
 
 

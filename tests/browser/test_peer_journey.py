@@ -11,11 +11,19 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from peerwork.auth import invites
-from peerwork.extensions import get_dispatcher
+from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import offers
-from peerwork.models import Conversation, Message, PeerProfile, SkillCard, TrainingModule
+from peerwork.models import (
+    CheckIn,
+    Conversation,
+    Message,
+    PeerProfile,
+    SkillCard,
+    TrainingModule,
+)
 from peerwork.training.curriculum import install_default_curriculum
 from tests import factories
+from tests.sms_helpers import Phone
 
 pytestmark = pytest.mark.committed
 
@@ -188,3 +196,114 @@ def test_a_volunteer_goes_from_invite_to_first_conversation(
     profile = session.scalar(select(PeerProfile).where(PeerProfile.alias == "River"))
     assert profile.active_conversations == 0
     assert outside == []
+
+
+def test_the_peer_reads_the_texters_first_words_and_wraps_up_after_done(
+    app, client, phone_page, live_server, make, session, jobs, shot
+):
+    """On a phone: the offer quotes the texter, the thread starts with their first
+    words, and when the texter texts DONE the peer is asked for the wrap-up."""
+    page = phone_page
+    program = make.program(name="Acme Peer Line", messages_per_second=30, checkin_default="1d")
+    river = make.peer(program, alias="River", any_topic=True)
+    email = river.user.email
+    texter = Phone(client, program, "+17165550188", jobs)
+    session.commit()
+
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/peer/$"))
+
+    # The texter's first text, then the topic in their own words.
+    texter.sends("hi")
+    texter.sends("my dad is in the hospital and I'm scared")
+    accept = page.get_by_role("button", name="Accept")
+    accept.wait_for(timeout=15_000)
+    expect(page.locator(".offer-preview")).to_contain_text(
+        "my dad is in the hospital and I'm scared"
+    )
+    shot(page, "peer-offer-preview")
+    accept.click()
+
+    page.wait_for_url(re.compile(r"/peer/conversations/\d+$"))
+    thread = page.get_by_role("list", name="Messages")
+    expect(thread).to_contain_text("my dad is in the hospital and I'm scared")
+    expect(thread).to_contain_text("before the match")
+    expect(thread).to_contain_text("You were matched")
+    before = page.locator(".bubble.before-match")
+    expect(before).to_have_count(2)
+    expect(before.first).to_contain_text("hi")
+    texter.sends("it's his heart")
+    expect(thread).to_contain_text("it's his heart", timeout=15_000)
+    shot(page, "peer-thread-first-words")
+
+    # The texter ends it; the page turns to the wrap-up on its own.
+    texter.sends("DONE")
+    wrap_up = page.get_by_role("link", name="Wrap up")
+    wrap_up.wait_for(timeout=15_000)
+    expect(page.get_by_text("ended the conversation").first).to_be_visible()
+    shot(page, "peer-texter-ended")
+    page.get_by_role("link", name="Workspace", exact=True).click()
+    page.wait_for_url(re.compile(r"/peer/$"))
+    expect(page.get_by_role("heading", name=re.compile("Wrap up"))).to_be_visible()
+    shot(page, "peer-workspace-wrap-up-due")
+    page.get_by_role("link", name=re.compile("Wrap up the conversation")).click()
+    expect(
+        page.get_by_role("heading", name=re.compile("Wrap up your conversation"))
+    ).to_be_visible()
+    page.get_by_label("They felt heard").check()
+    page.get_by_label("In 1 week").check()
+    shot(page, "peer-wrap-up-after-done")
+    page.get_by_role("button", name="Save wrap-up").click()
+    expect(page.get_by_text("Wrap-up saved. Thank you for being there.")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile("Wrap up"))).to_have_count(0)
+    shot(page, "peer-after-wrap-up-after-done")
+
+    session.expire_all()
+    ended = session.scalar(select(Conversation))
+    assert (ended.ended_by, ended.outcome, ended.checkin_choice) == ("texter", "listened", "1w")
+    (checkin,) = session.scalars(select(CheckIn).where(CheckIn.conversation_id == ended.id))
+    assert checkin.state == "scheduled"
+    assert (checkin.due_at - ended.ended_at).days == 7
+
+
+def test_an_offer_that_arrives_before_the_first_poll_still_shows(
+    app, phone_page, live_server, make, session
+):
+    """The dashboard is built, then an offer arrives, then the page's first poll
+    runs: the page must not take that first answer as the state it shows."""
+    page = phone_page
+    program = make.program(name="Acme Peer Line")
+    river = make.peer(program, alias="River")
+    email = river.user.email
+    texter = make.texter(program)
+    program_id, texter_id, topic_id = program.id, texter.id, program.topics[0].id
+    session.commit()
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+
+    polls: list[str] = []
+
+    def offer_first(route):
+        if not polls:
+            with app.app_context():  # Playwright calls this from its own thread
+                offers.open_request(
+                    db.session,
+                    program_id=program_id,
+                    texter_id=texter_id,
+                    topic_id=topic_id,
+                    now=datetime.now(UTC),
+                    dispatcher=get_dispatcher(app),
+                )
+                db.session.commit()
+        polls.append(route.request.url)
+        route.continue_()
+
+    page.route("**/peer/poll.json", offer_first)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(re.compile(r"/peer/$"))
+    page.get_by_role("button", name="Accept").wait_for(timeout=15_000)
+    assert len(polls) == 1, "shown after the first poll, not a later one"

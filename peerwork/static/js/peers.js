@@ -82,9 +82,11 @@
         if (!data) { return; }
         var stamp = stampOf(region, data);
         var known = region.getAttribute("data-poll-stamp");
-        if (!known) { region.setAttribute("data-poll-stamp", stamp); return; }
-        if (stamp === known) { return; }
-        if (data.state === "ended") { window.location.reload(); return; }
+        if (known && stamp === known) { return; }
+        if (known && data.state === "ended") { window.location.reload(); return; }
+        // No stamp rendered with the page: an offer may have arrived between the
+        // page being built and this first poll, so record the stamp and refresh once.
+        if (!known) { region.setAttribute("data-poll-stamp", stamp); }
         return fetch(window.location.pathname, { credentials: "same-origin" })
           .then(function (r) { return r.text(); })
           .then(function (html) {
