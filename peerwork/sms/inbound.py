@@ -25,7 +25,6 @@ from peerwork.sms import dialog, hours, segments
 log = logging.getLogger(__name__)
 
 
-# The crisis reply by the message's language (detect.Assessment.language).
 @dataclass
 class InboundResult:
     outcome: str  # accepted, duplicate, unknown_number
