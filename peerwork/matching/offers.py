@@ -374,15 +374,18 @@ def switch_off_if_away(session: Session, *, peer_profile_id: int, now: datetime)
     ).all()
     if len(last) < AWAY_AFTER_LAPSES or any(state != "expired" for state in last):
         return False
-    switched = session.execute(
-        update(PeerProfile)
+    # SKIP LOCKED: a peer row someone else is writing (an accept, a profile
+    # save) means the peer is at the screen; and the sweep, which holds request
+    # locks while it expires waves, never waits on a peer row an accept holds.
+    peer = session.scalar(
+        select(PeerProfile)
         .where(PeerProfile.id == peer_profile_id, PeerProfile.available.is_(True))
-        .values(available=False)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
-    if not switched:
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if peer is None:
         return False
-    peer = session.get(PeerProfile, peer_profile_id)
+    peer.available = False
     program = session.get(Program, peer.program_id)
     audit.record_for_program(
         session,

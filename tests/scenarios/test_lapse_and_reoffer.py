@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from peerwork import clock
+from peerwork import clock, conversations
 from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import eligibility, offers
 from peerwork.models import Message, Offer, PeerProfile, Program, SupportRequest
@@ -166,6 +166,45 @@ def test_a_waiting_texter_gets_the_next_peer_who_switches_on(client, make, sessi
     session.commit()
     [offer] = offers_of(request_of(phone).id)
     assert offer.peer_profile_id == later.id and offer.state == "open"
+
+
+def test_a_waiting_texter_gets_the_peer_who_ends_a_conversation(
+    client, make, session, jobs, travel
+):
+    program = make.program()
+    robin = make.peer(program, alias="Robin", any_topic=True, capacity=1)
+    session.commit()
+    first = Phone(client, program, "+17165550143", jobs)
+    first.sends("hi")
+    first.sends("1")
+    [offer] = offers_of(request_of(first).id)
+    conversation = offers.accept_offer(
+        session,
+        offer_id=offer.id,
+        peer_profile_id=robin.id,
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+    )
+    session.commit()
+    second = Phone(client, program, "+17165550144", jobs)
+    second.sends("hi")
+    second.sends("1")
+    clock_ = Scheduler(travel, jobs)
+    for _ in range(12 * 10):  # ten minutes while Robin talks with the first texter
+        clock_.tick(timedelta(seconds=5))
+    assert offers_of(request_of(second).id) == []
+    conversations.end_conversation(
+        session,
+        conversation_id=conversation.id,
+        ended_by="peer",
+        now=clock.now(),
+        dispatcher=get_dispatcher(),
+        checkin_choice="none",
+    )
+    session.commit()
+    [offer] = offers_of(request_of(second).id)
+    assert offer.peer_profile_id == robin.id and offer.state == "open"
+    assert busy_texts(second) != []  # Robin was busy: that update was true
 
 
 # -- the property -------------------------------------------------------------------------
