@@ -352,27 +352,39 @@ def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
 def switch_off_if_away(session: Session, *, peer_profile_id: int, now: datetime) -> bool:
     """Switch a peer off when their last `AWAY_AFTER_LAPSES` offers all lapsed (True if so).
 
-    Only offers sent since matching last switched them off count, so a peer
-    who comes back and switches on starts afresh; any accept or decline in
-    between breaks the run. The audit event is the record of why.
+    Any accept or decline in between breaks the run, and so does an earlier
+    switch-off by matching: a peer who comes back and switches on starts
+    afresh. The audit event is the record of why they were switched off.
     """
-    since = session.scalar(
-        select(func.max(AuditEvent.created_at)).where(
+    last = session.execute(
+        select(Offer.state, Offer.created_at)
+        .where(
+            Offer.peer_profile_id == peer_profile_id,
+            Offer.state.in_(("expired", "declined", "accepted")),
+        )
+        .order_by(Offer.created_at.desc(), Offer.id.desc())
+        .limit(AWAY_AFTER_LAPSES)
+    ).all()
+    if len(last) < AWAY_AFTER_LAPSES or any(state != "expired" for state, _ in last):
+        return False
+    program = session.scalar(
+        select(Program)
+        .join(PeerProfile, PeerProfile.program_id == Program.id)
+        .where(PeerProfile.id == peer_profile_id)
+    )
+    # Within the organization's recent audit events (its index), not the whole log.
+    switched_off_since = session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.organization_id == program.organization_id,
+            AuditEvent.created_at >= last[-1].created_at,
             AuditEvent.action == AWAY_ACTION,
             AuditEvent.object_type == "peer_profile",
             AuditEvent.object_id == peer_profile_id,
         )
+        .limit(1)
     )
-    recent = select(Offer.state).where(
-        Offer.peer_profile_id == peer_profile_id,
-        Offer.state.in_(("expired", "declined", "accepted")),
-    )
-    if since is not None:
-        recent = recent.where(Offer.created_at > since)
-    last = session.scalars(
-        recent.order_by(Offer.created_at.desc(), Offer.id.desc()).limit(AWAY_AFTER_LAPSES)
-    ).all()
-    if len(last) < AWAY_AFTER_LAPSES or any(state != "expired" for state in last):
+    if switched_off_since is not None:
         return False
     # SKIP LOCKED: a peer row someone else is writing (an accept, a profile
     # save) means the peer is at the screen; and the sweep, which holds request
@@ -386,7 +398,6 @@ def switch_off_if_away(session: Session, *, peer_profile_id: int, now: datetime)
     if peer is None:
         return False
     peer.available = False
-    program = session.get(Program, peer.program_id)
     audit.record_for_program(
         session,
         program,
