@@ -301,6 +301,19 @@ def test_no_request_waits_past_the_bound_while_a_peer_could_take_it(
                 if now_told > told:
                     assert not someone_could_take_it(program), "everyone is busy, but not so"
                 told_busy[phones.index(phone)] = now_told
+        # Nobody is pinged every few seconds: a peer asked again waited out the cool-down.
+        for rid in requests:
+            by_peer: dict[int, list[Offer]] = {}
+            for offer in offers_of(rid):
+                by_peer.setdefault(offer.peer_profile_id, []).append(offer)
+            for asked in by_peer.values():
+                for before, after in zip(asked, asked[1:], strict=False):
+                    if before.state == "declined":
+                        assert after.created_at >= (
+                            before.responded_at + eligibility.DECLINE_COOLDOWN
+                        )
+                    else:
+                        assert after.created_at >= before.expires_at + eligibility.LAPSE_COOLDOWN
     finally:
         # Later examples share the test's transaction: this example's requests end here.
         for rid in requests:
