@@ -193,8 +193,15 @@ def _send_wave(
     dispatcher,
     *,
     budget: dict[int, int] | None = None,
+    schedule_reoffer: bool = True,
 ) -> list[ranking.Candidate]:
-    """Offer the request to the next wave of peers (returned); no one eligible: it waits."""
+    """Offer the request to the next wave of peers (returned); no one eligible: it waits.
+
+    A request left waiting gets a reoffer job for when its next peer's
+    cool-down ends; the queue's wake-up passes `schedule_reoffer=False`, as
+    that job was set when the request started waiting (the sweep is the
+    backstop if it was lost).
+    """
     size = ranking.wave_size(program.wave_size, is_crisis=request.is_crisis)
     exclude = {peer for peer, left in (budget or {}).items() if left <= 0}
     candidates = eligibility.eligible_peers(session, request, now, want=size, exclude=exclude)[
@@ -206,7 +213,7 @@ def _send_wave(
             request.state == "offering" and not _has_open(session, request.id, now)
         ):
             _to_waiting(request, now)
-        if request.state == "waiting":
+        if request.state == "waiting" and schedule_reoffer:
             _schedule_reoffer(session, request, now, dispatcher)
         return []
     if request.state != "offering":
@@ -652,7 +659,9 @@ def wake_waiting(session: Session, *, program_id: int, now: datetime, dispatcher
         request = _lock_request(session, item.request_id)
         if request is None or request.state not in wanted:
             continue
-        if _send_wave(session, request, program, now, dispatcher, budget=budget):
+        if _send_wave(
+            session, request, program, now, dispatcher, budget=budget, schedule_reoffer=False
+        ):
             offered += 1
     session.flush()
     return offered
