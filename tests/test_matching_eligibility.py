@@ -7,7 +7,14 @@ from datetime import timedelta
 import pytest
 
 from peerwork.matching import eligibility
-from peerwork.models import Offer, SupportRequest, TrainingAttempt, TrainingModule, User
+from peerwork.models import (
+    Offer,
+    PeerProfile,
+    SupportRequest,
+    TrainingAttempt,
+    TrainingModule,
+    User,
+)
 
 WEEKDAYS_9_TO_5 = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -195,7 +202,7 @@ def test_a_request_without_topic_goes_to_any_peer(session, make, program, now):
 
 
 @pytest.mark.parametrize("state", ["open", "declined", "expired", "withdrawn"])
-def test_a_peer_is_never_asked_twice_for_the_same_request(session, make, program, now, state):
+def test_a_peer_is_not_asked_again_while_their_offer_is_fresh(session, make, program, now, state):
     asked = make.peer(program)
     fresh = make.peer(program)
     request = request_for(session, make, program, now=now)
@@ -246,3 +253,82 @@ def test_a_module_of_another_program_does_not_gate_this_one(session, make, progr
     module(session, make.program(), now)
     peer = make.peer(program, certified=False)
     assert eligibility.is_certified(session, peer.id, now)
+
+
+@pytest.mark.parametrize(
+    ("state", "cooldown"),
+    [
+        ("expired", eligibility.LAPSE_COOLDOWN),
+        ("withdrawn", eligibility.LAPSE_COOLDOWN),
+        ("declined", eligibility.DECLINE_COOLDOWN),
+    ],
+)
+def test_a_peer_is_asked_again_for_a_request_after_the_cool_down(
+    session, make, program, now, state, cooldown
+):
+    """A lapse is asked again after minutes; a deliberate decline only after longer."""
+    asked = make.peer(program)
+    request = request_for(session, make, program, now=now)
+    ended = now - timedelta(minutes=1)
+    session.add(
+        Offer(
+            request_id=request.id,
+            peer_profile_id=asked.id,
+            wave=1,
+            state=state,
+            created_at=ended - timedelta(minutes=2),
+            expires_at=ended,
+            responded_at=ended,
+        )
+    )
+    session.flush()
+    assert offered(session, request, ended + cooldown - timedelta(seconds=1)) == set()
+    assert offered(session, request, ended + cooldown) == {asked.id}
+
+
+def test_a_decline_keeps_the_peer_away_longer_than_a_lapse():
+    assert eligibility.DECLINE_COOLDOWN > eligibility.LAPSE_COOLDOWN
+
+
+def test_an_open_offer_blocks_until_it_expires_and_its_cool_down_ends(session, make, program, now):
+    asked = make.peer(program)
+    request = request_for(session, make, program, now=now)
+    session.add(
+        Offer(
+            request_id=request.id,
+            peer_profile_id=asked.id,
+            wave=1,
+            state="open",
+            created_at=now,
+            expires_at=now + timedelta(minutes=2),
+        )
+    )
+    session.flush()
+    expiry = now + timedelta(minutes=2)
+    assert (
+        offered(session, request, expiry + eligibility.LAPSE_COOLDOWN - timedelta(seconds=1))
+        == set()
+    )
+    assert offered(session, request, expiry + eligibility.LAPSE_COOLDOWN) == {asked.id}
+
+
+def test_someone_available_ignores_the_requests_own_offers(session, make, program, now):
+    asked = make.peer(program)
+    request = request_for(session, make, program, now=now)
+    session.add(
+        Offer(
+            request_id=request.id,
+            peer_profile_id=asked.id,
+            wave=1,
+            state="declined",
+            created_at=now,
+            expires_at=now + timedelta(minutes=2),
+            responded_at=now,
+        )
+    )
+    session.flush()
+    assert offered(session, request, now) == set()
+    assert eligibility.someone_available(session, request, now)
+    session.get(PeerProfile, asked.id).available = False
+    session.flush()
+    assert not eligibility.someone_available(session, request, now)

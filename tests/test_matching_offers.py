@@ -13,6 +13,7 @@ from peerwork.matching import offers
 from peerwork.matching.jobs import run_sweep
 from peerwork.models import (
     Alert,
+    AuditEvent,
     Conversation,
     EscalationContact,
     Message,
@@ -22,6 +23,7 @@ from peerwork.models import (
     Texter,
     User,
 )
+from peerwork.sms import texts
 
 OPENING = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -382,3 +384,101 @@ def test_hand_back_ends_the_conversation_and_finds_someone_else(session, make, n
         offers.hand_back(session, conversation_id=conversation.id, now=later, dispatcher=dispatcher)
         is None
     )
+
+
+# -- lapses, cool-downs and honest waiting (issue #12) -------------------------------------
+
+
+@pytest.fixture
+def lone(make):
+    program = make.program(wave_size=1, max_waves=1, offer_timeout_seconds=60)
+    return program, make.peer(program, alias="Robin")
+
+
+def test_a_peer_who_lets_offers_lapse_three_times_in_a_row_is_switched_off(
+    session, make, now, dispatcher, lone
+):
+    program, robin = lone
+    moment = now
+    for n in range(offers.AWAY_AFTER_LAPSES):
+        assert session.get(PeerProfile, robin.id).available, n
+        request = ask(session, program, make.texter(program), moment, dispatcher)
+        [offer] = open_offers(session, request.id, peer=robin)
+        moment = offer.expires_at
+        offers.expire_wave(
+            session, request_id=request.id, wave=offer.wave, now=moment, dispatcher=dispatcher
+        )
+    assert session.get(PeerProfile, robin.id).available is False
+    event = session.scalar(select(AuditEvent).where(AuditEvent.action == offers.AWAY_ACTION))
+    assert (event.object_type, event.object_id, event.actor_label) == (
+        "peer_profile",
+        robin.id,
+        "system",
+    )
+
+
+def test_an_answer_in_between_breaks_the_run_of_lapses(session, make, now, dispatcher, lone):
+    program, robin = lone
+    moment = now
+    for answer in ("lapse", "decline", "lapse", "lapse"):
+        request = ask(session, program, make.texter(program), moment, dispatcher)
+        [offer] = open_offers(session, request.id, peer=robin)
+        moment = offer.expires_at
+        if answer == "decline":
+            offers.decline_offer(
+                session,
+                offer_id=offer.id,
+                peer_profile_id=robin.id,
+                now=moment - timedelta(seconds=1),
+                dispatcher=dispatcher,
+            )
+        else:
+            offers.expire_wave(
+                session, request_id=request.id, wave=offer.wave, now=moment, dispatcher=dispatcher
+            )
+    assert session.get(PeerProfile, robin.id).available is True
+
+
+def test_a_peer_switched_off_for_lapses_starts_afresh_when_back(
+    session, make, now, dispatcher, lone
+):
+    program, robin = lone
+    moment = now
+    for _ in range(offers.AWAY_AFTER_LAPSES):
+        request = ask(session, program, make.texter(program), moment, dispatcher)
+        [offer] = open_offers(session, request.id, peer=robin)
+        moment = offer.expires_at
+        offers.expire_wave(
+            session, request_id=request.id, wave=offer.wave, now=moment, dispatcher=dispatcher
+        )
+    assert session.get(PeerProfile, robin.id).available is False
+    # Robin comes back and switches on: the earlier lapses no longer count.
+    moment += timedelta(minutes=5)
+    session.get(PeerProfile, robin.id).available = True
+    request = ask(session, program, make.texter(program), moment, dispatcher)
+    [offer] = open_offers(session, request.id, peer=robin)
+    offers.expire_wave(
+        session,
+        request_id=request.id,
+        wave=offer.wave,
+        now=offer.expires_at,
+        dispatcher=dispatcher,
+    )
+    assert session.get(PeerProfile, robin.id).available is True
+
+
+def test_a_long_wait_with_peers_switched_on_says_they_were_asked_not_that_all_are_busy(
+    session, make, now, dispatcher
+):
+    program = make.program(wait_alert_minutes=5, wave_size=1, offer_timeout_seconds=120)
+    make.peer(program, alias="Robin")
+    texter = make.texter(program)
+    request = ask(session, program, texter, now, dispatcher)
+    # Robin's offer is open (or cooling down) whenever the sweep looks: Robin is not busy.
+    for minutes in range(1, 8):
+        run_sweep(session, now=now + timedelta(minutes=minutes), dispatcher=dispatcher)
+    updates = [b for b in texts_to(session, texter=texter) if "not forgotten you" in b]
+    assert updates == [texts.for_program("still_asking", program)]
+    assert "everyone is busy" not in updates[0] and "988" in updates[0]
+    [alert] = session.scalars(select(Alert).where(Alert.request_id == request.id)).all()
+    assert alert.reason.endswith("Peers are switched on but have not answered.")

@@ -167,12 +167,25 @@ def test_after_the_last_wave_the_request_waits_in_the_queue(session, make, now, 
     program = make.program(wave_size=1, max_waves=1)
     river = make.peer(program, alias="River")
     request = ask(session, program, now, dispatcher, make)
-    make.peer(program, alias="Sky")
 
     offers.withdraw_peer_offers(session, peer_profile_id=river.id, now=now, dispatcher=dispatcher)
 
     request = session.get(SupportRequest, request.id)
     assert (request.state, request.waiting_since) == ("waiting", now)
+
+
+def test_after_the_last_wave_a_free_peer_is_still_asked(session, make, now, dispatcher):
+    program = make.program(wave_size=1, max_waves=1)
+    river = make.peer(program, alias="River")
+    request = ask(session, program, now, dispatcher, make)
+    sky = make.peer(program, alias="Sky")
+
+    offers.withdraw_peer_offers(session, peer_profile_id=river.id, now=now, dispatcher=dispatcher)
+
+    # Queued at this moment (its wait counts from here), and out again at once to Sky.
+    request = session.get(SupportRequest, request.id)
+    assert (request.state, request.waiting_since) == ("offering", now)
+    assert offers_of(session, request.id) == {river.id: "withdrawn", sky.id: "open"}
 
 
 def test_switching_available_off_keeps_open_offers(session, make, now, dispatcher, program):

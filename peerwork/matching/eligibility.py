@@ -11,9 +11,20 @@ A peer is eligible for a support request when all of these hold:
 - the peer is under capacity (`active_conversations < capacity`);
 - the peer lists the request's topic, takes any topic, or the request has
   no topic;
-- the peer has no offer for this request yet, in any state (nobody is
-  asked twice, and a decline is final);
+- the peer is not cooling down from this request: no open offer for it,
+  none that lapsed (or was withdrawn) less than `LAPSE_COOLDOWN` ago, none
+  they declined less than `DECLINE_COOLDOWN` ago;
 - the program is live.
+
+Why two cool-downs. A lapse says nothing about the request: the peer was
+away from the screen for two minutes, and the texter is still waiting, so
+they are asked again soon, but not every few seconds. A decline is a
+deliberate "not this one, not now" (the topic is too close to home, they are
+about to leave), so asking again within minutes would be nagging; fifteen
+minutes later their situation may have changed while the texter still waits,
+so a decline is not final either. A peer who keeps letting offers lapse is
+probably away: `offers` switches them off after a few lapses in a row (see
+`offers.AWAY_AFTER_LAPSES`) rather than pinging them for ever.
 
 Everything but the weekly hours is one SQL query that also returns the
 ranking inputs, ordered the way `ranking.rank` orders them, a page at a
@@ -27,7 +38,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -61,6 +72,11 @@ from peerwork.models import (
     peer_topics,
 )
 from peerwork.models._types import UTCDateTime
+
+# A peer who let an offer of this request lapse is asked again after this.
+LAPSE_COOLDOWN = timedelta(minutes=2)
+# A peer who declined this request is asked again only after this.
+DECLINE_COOLDOWN = timedelta(minutes=15)
 
 # Rows fetched per eligibility query when every eligible peer is wanted.
 PAGE_SIZE = 50
@@ -331,14 +347,7 @@ def _candidate_statement(
     )
     costly = [User.active.is_(True), certified_clause(now)]
     if has_request:
-        costly.append(
-            ~exists()
-            .where(
-                Offer.request_id == bindparam("request_id", type_=Integer),
-                Offer.peer_profile_id == PeerProfile.id,
-            )
-            .correlate(PeerProfile)
-        )
+        costly.append(~_cooling_down(bindparam("request_id", type_=Integer)))
     return (
         select(*page.c, and_(*costly).label("eligible"))
         .select_from(page)
@@ -347,11 +356,50 @@ def _candidate_statement(
     )
 
 
-def candidate_select(request: SupportRequest, dialect: str):
-    """One SELECT: a page of candidates with their ranking inputs and an `eligible` flag."""
+def _cooling_down(request_id):
+    """SQL on `PeerProfile`: an offer of this request is open or ended too recently.
+
+    An open offer blocks until it expires; a lapsed or withdrawn one until
+    `LAPSE_COOLDOWN` after its expiry; a declined one until `DECLINE_COOLDOWN`
+    after the decline.
+    """
+    return (
+        exists()
+        .where(
+            Offer.request_id == request_id,
+            Offer.peer_profile_id == PeerProfile.id,
+            or_(
+                and_(
+                    Offer.state == "declined",
+                    func.coalesce(Offer.responded_at, Offer.created_at)
+                    > bindparam("decline_since", type_=UTCDateTime),
+                ),
+                and_(
+                    Offer.state != "declined",
+                    Offer.expires_at > bindparam("lapse_since", type_=UTCDateTime),
+                ),
+            ),
+        )
+        .correlate(PeerProfile)
+    )
+
+
+def cooldown_ends(offer_state: str, *, created_at, expires_at, responded_at) -> datetime:
+    """When an offer of a request stops keeping its peer from being asked again."""
+    if offer_state == "declined":
+        return (responded_at or created_at) + DECLINE_COOLDOWN
+    return expires_at + LAPSE_COOLDOWN
+
+
+def candidate_select(request: SupportRequest, dialect: str, *, mind_offers: bool = True):
+    """One SELECT: a page of candidates with their ranking inputs and an `eligible` flag.
+
+    `mind_offers=False` ignores the request's own offers (open ones and
+    cool-downs): who could take the request at all, not who to ask next.
+    """
     return _candidate_statement(
         request.topic_id is not None,
-        request.id is not None,
+        request.id is not None and mind_offers,
         request.preferred_peer_id is not None,
         bool(request.is_crisis),
         dialect != "postgresql",
@@ -367,6 +415,8 @@ def candidate_params(request: SupportRequest, now: datetime, *, limit: int, offs
         "preferred_peer_id": request.preferred_peer_id,
         "now": now,
         "week_start": now - WEEK,
+        "lapse_since": now - LAPSE_COOLDOWN,
+        "decline_since": now - DECLINE_COOLDOWN,
         "page_limit": limit,
         "page_offset": offset,
     }
@@ -380,8 +430,13 @@ def eligible_peers(
     want: int | None = None,
     exclude: Iterable[int] = (),
     page_size: int | None = None,
+    mind_offers: bool = True,
 ) -> list[Candidate]:
-    """Eligible peers for `request` at `now`, best first (at least `want` when there are)."""
+    """Eligible peers for `request` at `now`, best first (at least `want` when there are).
+
+    With `mind_offers=False` the request's own offers and cool-downs are
+    ignored (see `someone_available`).
+    """
     program = session.get(Program, request.program_id)
     if program is None or program.status != "live":
         return []
@@ -389,7 +444,7 @@ def eligible_peers(
     skip = set(exclude)
     if page_size is None:
         page_size = PAGE_SIZE if want is None else max(MIN_PAGE, WAVE_PAGE_FACTOR * want)
-    query = candidate_select(request, session.connection().dialect.name)
+    query = candidate_select(request, session.connection().dialect.name, mind_offers=mind_offers)
     found: list[Candidate] = []
     offset = 0
     while True:
@@ -431,3 +486,13 @@ def any_peer_free(session: Session, program_id: int) -> bool:
         )
         is not None
     )
+
+
+def someone_available(session: Session, request: SupportRequest, now: datetime) -> bool:
+    """True when an eligible peer is available now, whether or not they were asked lately.
+
+    This decides whether "everyone is busy" is true: a peer who is switched
+    on with room but has an open offer, or let this request lapse a minute
+    ago, is not busy.
+    """
+    return bool(eligible_peers(session, request, now, want=1, mind_offers=False))

@@ -5,7 +5,9 @@ runs every few seconds from the scheduler and repairs whatever a lost job
 or a Redis outage left behind: overdue offers are expired and their
 requests move on, queued and held requests are offered as soon as peers or
 opening hours allow, and a request that has waited too long raises one
-alert for supervisors and one honest update to the texter.
+alert for supervisors and one honest update to the texter: "everyone is
+busy" only when no eligible peer is available at that moment, otherwise
+that peers have been asked and have not answered yet.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from sqlalchemy import and_, select, update
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
 from peerwork.jobs import job
-from peerwork.matching import offers
+from peerwork.matching import eligibility, offers
 from peerwork.models import Alert, EscalationContact, Offer, Program, SupportRequest
 from peerwork.queue import MAINTENANCE
 from peerwork.sms import texts
@@ -36,6 +38,12 @@ def expire_wave(request_id: int, wave: int) -> None:
     offers.expire_wave(
         db.session, request_id=request_id, wave=wave, now=clock.now(), dispatcher=get_dispatcher()
     )
+
+
+@job
+def reoffer(request_id: int) -> None:
+    """Offer a waiting request again once a peer's cool-down is over."""
+    offers.reoffer(db.session, request_id=request_id, now=clock.now(), dispatcher=get_dispatcher())
 
 
 @job
@@ -84,7 +92,13 @@ def run_sweep(session, *, now: datetime, dispatcher) -> None:
 
 
 def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
-    """Once per request: alert supervisors and update the texter when a wait runs long."""
+    """Once per request: alert supervisors and update the texter when a wait runs long.
+
+    The texter hears "everyone is busy" only when it is true: no eligible peer
+    is switched on with room right now. When some are (they were asked and
+    have not answered, or are cooling down from this request), the update
+    says so instead, and the supervisors' alert says peers are not answering.
+    """
     candidates = session.execute(
         select(SupportRequest.id, Program.wait_alert_minutes, SupportRequest.created_at)
         .join(Program, Program.id == SupportRequest.program_id)
@@ -110,12 +124,16 @@ def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
         request = session.get(SupportRequest, request_id, populate_existing=True)
         program = session.get(Program, request.program_id)
         waited = int((now - request.created_at).total_seconds() // 60)
+        peers_free = eligibility.someone_available(session, request, now)
+        reason = f"A texter has waited {waited} minutes for a peer."
+        if peers_free:
+            reason += " Peers are switched on but have not answered."
         session.add(
             Alert(
                 program_id=program.id,
                 kind="wait",
                 state="open",
-                reason=f"A texter has waited {waited} minutes for a peer.",
+                reason=reason,
                 request_id=request.id,
                 texter_id=request.texter_id,
                 created_at=now,
@@ -124,7 +142,7 @@ def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
         queue_sms(
             session,
             program=program,
-            body=texts.for_program("still_waiting", program),
+            body=texts.for_program("still_asking" if peers_free else "still_waiting", program),
             now=now,
             dispatcher=dispatcher,
             texter_id=request.texter_id,

@@ -8,6 +8,23 @@ first, then oldest) until capacity appears. The first accept wins: it is
 settled by conditional UPDATEs and the unique `conversations.request_id`,
 never by checking first and writing after.
 
+Waves never simply stop while someone could answer. A peer who let an offer
+lapse, or declined it, may be asked for the same request again once their
+cool-down is over (`eligibility.LAPSE_COOLDOWN`, `DECLINE_COOLDOWN`). After
+the last wave the request waits in the queue but goes back out at once to
+anyone already out of their cool-down, and a delayed `reoffer` job is set for
+the moment the next cool-down ends; switching on, ending a conversation and
+the sweep wake the queue too. So while an eligible peer is available, a
+request waits at most max_waves x offer timeout + LAPSE_COOLDOWN for its next
+offer (tests/scenarios/test_lapse_and_reoffer.py).
+
+A peer who lets `AWAY_AFTER_LAPSES` offers in a row lapse, answering none, is
+probably away from the screen: they are switched to unavailable (with an
+audit event saying why) instead of being pinged for ever, and their page
+shows them switched off. That keeps "Available now" true, which is what
+lets the texter be told honestly whether everyone is busy; switching back
+on offers them the waiting requests at once.
+
 Every function flushes and leaves the commit to its caller.
 """
 
@@ -20,8 +37,10 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from peerwork import audit
 from peerwork.matching import eligibility, ranking
 from peerwork.models import (
+    AuditEvent,
     Conversation,
     Offer,
     PeerProfile,
@@ -39,6 +58,9 @@ log = logging.getLogger(__name__)
 OPEN_REQUEST_STATES = ("offering", "waiting", "held")
 # Requests looked at per wake-up: the rest wait for the next one (seconds away).
 WAKE_BATCH = 200
+# Offers in a row a peer lets lapse, answering none, before they are switched off.
+AWAY_AFTER_LAPSES = 3
+AWAY_ACTION = "peer.switched_off_after_lapses"
 
 
 class OfferUnavailable(Exception):
@@ -149,9 +171,10 @@ def send_next_wave(session: Session, *, request_id: int, now: datetime, dispatch
         return
     program = session.get(Program, request.program_id)
     if request.wave >= program.max_waves:
+        # Back to the queue, and straight out again to anyone whose cool-down
+        # is over (or a reoffer job set for when the next one ends).
         _to_waiting(request, now)
-    else:
-        _send_wave(session, request, program, now, dispatcher)
+    _send_wave(session, request, program, now, dispatcher)
     session.flush()
 
 
@@ -170,8 +193,15 @@ def _send_wave(
     dispatcher,
     *,
     budget: dict[int, int] | None = None,
+    schedule_reoffer: bool = True,
 ) -> list[ranking.Candidate]:
-    """Offer the request to the next wave of peers (returned); no one eligible: it waits."""
+    """Offer the request to the next wave of peers (returned); no one eligible: it waits.
+
+    A request left waiting gets a reoffer job for when its next peer's
+    cool-down ends; the queue's wake-up passes `schedule_reoffer=False`, as
+    that job was set when the request started waiting (the sweep is the
+    backstop if it was lost).
+    """
     size = ranking.wave_size(program.wave_size, is_crisis=request.is_crisis)
     exclude = {peer for peer, left in (budget or {}).items() if left <= 0}
     candidates = eligibility.eligible_peers(session, request, now, want=size, exclude=exclude)[
@@ -183,6 +213,8 @@ def _send_wave(
             request.state == "offering" and not _has_open(session, request.id, now)
         ):
             _to_waiting(request, now)
+        if request.state == "waiting" and schedule_reoffer:
+            _schedule_reoffer(session, request, now, dispatcher)
         return []
     if request.state != "offering":
         states.SUPPORT_REQUEST.advance(request, "offering")
@@ -220,6 +252,44 @@ def _send_wave(
     )
     _alert_peers(session, program, request, [c for c in candidates if c.wants_sms], now, dispatcher)
     return candidates
+
+
+def _schedule_reoffer(session: Session, request: SupportRequest, now: datetime, dispatcher):
+    """Wake this waiting request when the next of its peers' cool-downs ends."""
+    ends = [
+        eligibility.cooldown_ends(
+            state, created_at=created_at, expires_at=expires_at, responded_at=responded_at
+        )
+        for state, created_at, expires_at, responded_at in session.execute(
+            select(Offer.state, Offer.created_at, Offer.expires_at, Offer.responded_at).where(
+                Offer.request_id == request.id,
+                Offer.state.in_(("expired", "declined", "withdrawn")),
+            )
+        )
+    ]
+    upcoming = [end for end in ends if end > now]
+    if not upcoming:
+        return
+    at = min(upcoming)
+    dispatcher.enqueue(
+        "matching.jobs.reoffer",
+        request.id,
+        at=at,
+        job_id=f"reoffer-{request.id}-{int(at.timestamp())}",
+    )
+
+
+def reoffer(session: Session, *, request_id: int, now: datetime, dispatcher) -> bool:
+    """Offer a waiting request again now that a peer's cool-down is over (True if sent)."""
+    request = _lock_request(session, request_id)
+    if request is None or request.state != "waiting":
+        return False
+    program = session.get(Program, request.program_id)
+    if program.status != "live" or not hours.is_open(program, now):
+        return False
+    sent = bool(_send_wave(session, request, program, now, dispatcher))
+    session.flush()
+    return sent
 
 
 def _has_open(session: Session, request_id: int, now: datetime) -> bool:
@@ -270,7 +340,7 @@ def expire_wave(session: Session, *, request_id: int, wave: int, now: datetime, 
 
 
 def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
-    result = session.execute(
+    lapsed = session.scalars(
         update(Offer)
         .where(
             Offer.request_id == request_id,
@@ -278,9 +348,74 @@ def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
             Offer.expires_at <= now,
         )
         .values(state="expired", responded_at=now)
+        .returning(Offer.peer_profile_id)
         .execution_options(synchronize_session="fetch")
+    ).all()
+    for peer_profile_id in sorted(set(lapsed)):
+        switch_off_if_away(session, peer_profile_id=peer_profile_id, now=now)
+    return len(lapsed)
+
+
+def switch_off_if_away(session: Session, *, peer_profile_id: int, now: datetime) -> bool:
+    """Switch a peer off when their last `AWAY_AFTER_LAPSES` offers all lapsed (True if so).
+
+    Any accept or decline in between breaks the run, and so does an earlier
+    switch-off by matching: a peer who comes back and switches on starts
+    afresh. The audit event is the record of why they were switched off.
+    """
+    last = session.execute(
+        select(Offer.state, Offer.created_at)
+        .where(
+            Offer.peer_profile_id == peer_profile_id,
+            Offer.state.in_(("expired", "declined", "accepted")),
+        )
+        .order_by(Offer.created_at.desc(), Offer.id.desc())
+        .limit(AWAY_AFTER_LAPSES)
+    ).all()
+    if len(last) < AWAY_AFTER_LAPSES or any(state != "expired" for state, _ in last):
+        return False
+    program = session.scalar(
+        select(Program)
+        .join(PeerProfile, PeerProfile.program_id == Program.id)
+        .where(PeerProfile.id == peer_profile_id)
     )
-    return result.rowcount
+    # Within the organization's recent audit events (its index), not the whole log.
+    switched_off_since = session.scalar(
+        select(AuditEvent.id)
+        .where(
+            AuditEvent.organization_id == program.organization_id,
+            AuditEvent.created_at >= last[-1].created_at,
+            AuditEvent.action == AWAY_ACTION,
+            AuditEvent.object_type == "peer_profile",
+            AuditEvent.object_id == peer_profile_id,
+        )
+        .limit(1)
+    )
+    if switched_off_since is not None:
+        return False
+    # SKIP LOCKED: a peer row someone else is writing (an accept, a profile
+    # save) means the peer is at the screen; and the sweep, which holds request
+    # locks while it expires waves, never waits on a peer row an accept holds.
+    peer = session.scalar(
+        select(PeerProfile)
+        .where(PeerProfile.id == peer_profile_id, PeerProfile.available.is_(True))
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if peer is None:
+        return False
+    peer.available = False
+    audit.record_for_program(
+        session,
+        program,
+        action=AWAY_ACTION,
+        now=now,
+        object_type="peer_profile",
+        object_id=peer_profile_id,
+        details={"lapsed_in_a_row": AWAY_AFTER_LAPSES},
+    )
+    log.info("peer %s switched off after %s lapsed offers", peer_profile_id, AWAY_AFTER_LAPSES)
+    return True
 
 
 # -- answers from peers --------------------------------------------------------------
@@ -524,7 +659,9 @@ def wake_waiting(session: Session, *, program_id: int, now: datetime, dispatcher
         request = _lock_request(session, item.request_id)
         if request is None or request.state not in wanted:
             continue
-        if _send_wave(session, request, program, now, dispatcher, budget=budget):
+        if _send_wave(
+            session, request, program, now, dispatcher, budget=budget, schedule_reoffer=False
+        ):
             offered += 1
     session.flush()
     return offered

@@ -99,7 +99,16 @@ class SupportRequest(Base):
 class Offer(Base):
     __tablename__ = "offers"
     __table_args__ = (
-        UniqueConstraint("request_id", "peer_profile_id"),
+        # A peer may be asked again for a request after a cool-down (each ask is
+        # its own row), but never holds two open offers for the same request.
+        Index(
+            "uq_offers_open_per_request_peer",
+            "request_id",
+            "peer_profile_id",
+            unique=True,
+            sqlite_where=text("state = 'open'"),
+            postgresql_where=text("state = 'open'"),
+        ),
         one_of("state", states.OFFER.states, "state_valid"),
         Index("ix_offers_peer_state", "peer_profile_id", "state"),
     )

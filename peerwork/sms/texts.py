@@ -67,7 +67,17 @@ _ALL = [
         "If you need help now: " + CRISIS_LINES,
         max_segments=2,
         editable=True,
-        description="Honest update when a request waits past the program's threshold.",
+        description="Honest update when a request waits past the program's threshold "
+        "and no peer is available.",
+    ),
+    SmsText(
+        "still_asking",
+        "We're still reaching out to peers for you; it's taking longer than usual. "
+        "We have not forgotten you. If you need help now: " + CRISIS_LINES,
+        max_segments=2,
+        editable=True,
+        description="Update when a request waits past the threshold while peers are "
+        "switched on but have not answered yet.",
     ),
     SmsText(
         "waiting_reminder",
