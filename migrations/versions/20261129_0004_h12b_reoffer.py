@@ -1,7 +1,7 @@
 """offers: a peer may be asked again for a request, one open offer at a time
 
 Revision ID: 0002_h12b_reoffer
-Revises: 0001
+Revises: 0003_alert_detection
 Create Date: 2026-11-29 21:50:00
 
 Issue #12: a lapsed or declined offer no longer makes the peer ineligible for
@@ -13,8 +13,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_h12b_reoffer"
-down_revision = "0001"
+revision = "0004_h12b_reoffer"
+down_revision = "0003_alert_detection"
 branch_labels = None
 depends_on = None
 
