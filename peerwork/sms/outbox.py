@@ -80,13 +80,13 @@ def queue_sms(
     return message
 
 
-def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES):
-    """Hand one queued message to RQ (idempotent: one waiting job per message)."""
+def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
+    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
     return dispatcher.enqueue(
         "sms.jobs.send_message",
         message_id,
         queue=queue,
-        job_id=f"send-message-{message_id}",
+        job_id=job_id or f"send-message-{message_id}",
         retry=SEND_RETRY,
     )
 
