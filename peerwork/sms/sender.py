@@ -178,7 +178,8 @@ def send_message(
     job's retry policy can try again later. `slot` is the throttle second this
     send already holds (a job scheduled for it), honoured while it is current.
     """
-    message = session.get(Message, message_id)
+    # Fresh from the database: an earlier call in this session may have moved it.
+    message = session.get(Message, message_id, populate_existing=True)
     if message is None or message.direction != "outbound":
         return SendResult("missing")
     if message.status == "sending":
@@ -233,7 +234,14 @@ def send_message(
                 to_number=to_number,
                 from_number=from_number,
             )
-        except TemporarySendError:
+        except TemporarySendError as exc:
+            if earlier_attempts + 1 >= MAX_ATTEMPTS:
+                # Never knowing is giving up too: the next message must not wait forever.
+                _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+                session.commit()
+                log.info("message %s given up: the provider could not be asked", message_id)
+                wake_next(session, message=message, dispatcher=dispatcher)
+                return SendResult("failed")
             _move(session, message_id, "queued", status_updated_at=now)
             session.commit()
             raise
