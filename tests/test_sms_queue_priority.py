@@ -97,3 +97,32 @@ def test_a_throttled_send_is_scheduled_for_its_own_second_not_retried_each_secon
     travel.shift(1)
     jobs.run(until=clock.now())
     assert len(transport.sent) == 3
+
+
+def test_a_burst_to_one_texter_does_not_hold_up_a_message_to_another(
+    make, jobs, transport, session
+):
+    program = make.program(messages_per_second=30)
+    busy, other = make.texter(program, "+17165550331"), make.texter(program, "+17165550332")
+
+    def write(texter, body):
+        queue_sms(
+            session,
+            program=program,
+            body=body,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+            texter_id=texter.id,
+        )
+        session.commit()
+
+    for n in range(20):
+        write(busy, f"reply {n}")
+    write(other, "Hi, I'm Kai. I'm here to listen.")
+
+    # Only the head of a line has a job: the other texter's message is next.
+    _one_job(jobs)
+    _one_job(jobs)
+    assert "Hi, I'm Kai. I'm here to listen." in transport.bodies_to("+17165550332")
+    jobs.run()
+    assert transport.bodies_to("+17165550331") == [f"reply {n}" for n in range(20)]

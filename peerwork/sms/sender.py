@@ -43,7 +43,7 @@ from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
 from peerwork.queue import MESSAGES, URGENT
-from peerwork.sms.outbox import enqueue_send
+from peerwork.sms.outbox import PENDING, enqueue_send
 from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendError
 
 log = logging.getLogger(__name__)
@@ -52,8 +52,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 
 
-# Not yet sent nor given up: a later message to the same recipient waits for these.
-PENDING = ("queued", "sending")
+# Seconds after its reserved second in which a scheduled send still holds it
+# (shorter than the first retry pause, peerwork.sms.outbox.SEND_RETRY).
+SLOT_GRACE = 5
 
 
 @dataclass(frozen=True)
@@ -197,9 +198,11 @@ def send_message(
         wake_next(session, message=message, dispatcher=dispatcher)
         return SendResult("cancelled")
     this_second = int(now.timestamp())
-    # A job runs in (or just after) the second it was scheduled for; later than
-    # that, others may have taken the seconds since: it asks again.
-    holds_slot = slot is not None and this_second <= slot + 1
+    # A job runs in the second it was scheduled for, or a little later when the
+    # workers are busy: the second it holds went unused, so it still sends (a
+    # queue of late jobs re-reserving would push each other ever further back).
+    # A retry after a failed send comes later than that and asks again.
+    holds_slot = slot is not None and this_second < slot + SLOT_GRACE
     if throttle is not None and not holds_slot:
         reserved = throttle.reserve(
             program.sms_number,
