@@ -21,6 +21,19 @@ By default: a SQLite file and an embedded Redis in a temp folder. With
 --database-url a fresh database is created next to the given one and
 dropped after; --redis-url's database is flushed. The workers are
 `python -m peerwork worker` processes (one, like `peerwork run`, by default).
+
+Measured on 2 cores (shared), one message a second, p50 / p95:
+
+| | before (#12) | SQLite, 1 worker | PostgreSQL, 2 workers |
+|---|---|---|---|
+| inbound-to-peer, idle | 0.19 / 0.22 s | 0.16 / 0.28 s | 0.24 / 0.31 s |
+| inbound-to-peer, burst in flight | 15.9 / 17.6 s | 0.32 / 0.76 s | 0.35 / 0.41 s |
+| peer-to-outbound, idle | 0.24 / 1.8 s | 0.36 / 0.56 s | 0.36 / 0.43 s |
+| peer-to-outbound, other texter, burst | 5.9 / 13.0 s | 2.0 / 2.9 s | 1.9 / 2.1 s |
+| burst delivered in order | no | yes | yes |
+
+With a burst in flight, another texter's reply shares the number's one
+message a second with the burst's line (they alternate): about 2 s.
 """
 
 from __future__ import annotations
