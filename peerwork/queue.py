@@ -19,10 +19,14 @@ log = logging.getLogger(__name__)
 
 # Queue names, most urgent first; workers listen to them in this order.
 URGENT = "urgent"  # crisis replies and alerts
+DEFAULT = "default"  # what texters wrote (the dialog), matching, offers, check-ins
 MESSAGES = "messages"  # outbound SMS
-DEFAULT = "default"  # matching, offers, check-ins
 MAINTENANCE = "maintenance"  # sweeps, purge
-QUEUE_NAMES = (URGENT, MESSAGES, DEFAULT, MAINTENANCE)
+# A worker always takes the first non-empty queue in this order, so an
+# outbound backlog (a peer's burst of replies, a throttled number) never
+# delays what a texter just wrote, nor matching: those jobs are short, and
+# outbound sends wait their turn (their per-second slot) in `messages`.
+QUEUE_NAMES = (URGENT, DEFAULT, MESSAGES, MAINTENANCE)
 
 
 def queue_name(prefix: str, name: str) -> str:

@@ -11,10 +11,11 @@ from __future__ import annotations
 import base64
 import json
 import threading
+import time
 import uuid
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 
 class FakeTwilio:
@@ -24,7 +25,8 @@ class FakeTwilio:
         self.account_sid = account_sid
         self.auth_token = auth_token
         self.accepted: list[dict] = []
-        self.requests = 0
+        self.requests = 0  # POSTs (sends) only
+        self.lookups = 0  # GETs of the Messages list
         self.lock = threading.Lock()
         # Scripted answers for the next requests: (http status, twilio code).
         self.errors: list[tuple[int, int]] = []
@@ -34,6 +36,8 @@ class FakeTwilio:
         self.gate = threading.Event()
         self.arrived = threading.Event()
         self.drop_held = False
+        # Seconds to wait after accepting a message before answering (a slow provider).
+        self.answer_delay = 0.0
         self._server: ThreadingHTTPServer | None = None
 
     @property
@@ -51,6 +55,9 @@ class FakeTwilio:
             def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
                 fake._handle(self)
 
+            def do_GET(self) -> None:  # noqa: N802
+                fake._list(self)
+
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
@@ -65,22 +72,70 @@ class FakeTwilio:
 
     def _reply(self, handler, status: int, payload: dict) -> None:
         data = json.dumps(payload).encode()
-        handler.send_response(status)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", str(len(data)))
-        handler.end_headers()
-        handler.wfile.write(data)
+        try:
+            handler.send_response(status)
+            handler.send_header("Content-Type", "application/json")
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+        except OSError:
+            handler.close_connection = True  # the client gave up waiting
 
-    def _handle(self, handler) -> None:
-        expected_path = f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
-        length = int(handler.headers.get("Content-Length") or 0)
-        form = {k: v[0] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
+    def received_by(self, number: str) -> list[str]:
+        """The bodies a phone got, in the order Twilio accepted them."""
+        with self.lock:
+            return [r["form"].get("Body") for r in self.accepted if r["form"].get("To") == number]
+
+    @property
+    def _messages_path(self) -> str:
+        return f"/2010-04-01/Accounts/{self.account_sid}/Messages.json"
+
+    def _refused(self, handler, path: str) -> bool:
+        """Answer 401/404 like Twilio when the credentials or the path are wrong."""
         credentials = base64.b64encode(f"{self.account_sid}:{self.auth_token}".encode()).decode()
         if handler.headers.get("Authorization") != f"Basic {credentials}":
             self._reply(handler, 401, {"code": 20003, "message": "Authenticate", "status": 401})
-            return
-        if handler.path != expected_path:
+            return True
+        if path != self._messages_path:
             self._reply(handler, 404, {"code": 20404, "message": "Not found", "status": 404})
+            return True
+        return False
+
+    def _list(self, handler) -> None:
+        """Twilio's Messages list: filters To and From, newest first, one page."""
+        url = urlsplit(handler.path)
+        if self._refused(handler, url.path):
+            return
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        page_size = int(query.get("PageSize", 50))
+        with self.lock:
+            self.lookups += 1
+            found = [
+                r["payload"]
+                for r in reversed(self.accepted)
+                if query.get("To", r["form"].get("To")) == r["form"].get("To")
+                and query.get("From", r["form"].get("From")) == r["form"].get("From")
+            ][:page_size]
+        self._reply(
+            handler,
+            200,
+            {
+                "messages": found,
+                "uri": url.path,
+                "first_page_uri": url.path,
+                "next_page_uri": None,
+                "previous_page_uri": None,
+                "page": 0,
+                "page_size": page_size,
+                "start": 0,
+                "end": len(found),
+            },
+        )
+
+    def _handle(self, handler) -> None:
+        length = int(handler.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(handler.rfile.read(length).decode()).items()}
+        if self._refused(handler, handler.path):
             return
         with self.lock:
             self.requests += 1
@@ -99,6 +154,8 @@ class FakeTwilio:
                 return
         if record is None:
             record = self._record(form)
+        if self.answer_delay:
+            time.sleep(self.answer_delay)  # accepted; the answer comes late
         self._reply(handler, 201, record["payload"])
 
     def _record(self, form: dict) -> dict:

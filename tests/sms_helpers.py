@@ -125,6 +125,14 @@ class FakeTransport:
         )
         return sid
 
+    def lookup(self, *, to: str, from_: str, body: str, since) -> list[str]:
+        """What this double accepted from `from_` to `to` with this body, newest first."""
+        return [
+            s["sid"]
+            for s in reversed(self.sent)
+            if s["to"] == to and s["from_"] == from_ and s["body"] == body
+        ]
+
     def bodies_to(self, number: str) -> list[str]:
         return [s["body"] for s in self.sent if s["to"] == number]
 

@@ -1,4 +1,4 @@
-"""A real worker process killed in the middle of a send: nothing lost, sent twice only in the window.
+"""A real worker process killed in the middle of a send: nothing lost, nothing sent twice.
 
 The worker is `python -m peerwork worker` in its own process group, talking to
 the test database and Redis, and sending through the real `twilio` client to
@@ -188,8 +188,8 @@ def test_killed_after_the_send_is_recorded_is_not_sent_again(app, make, session,
         assert _status(message_id).twilio_sid == twilio.accepted[0]["sid"]
 
 
-def test_the_one_duplicate_window_accepted_but_not_yet_recorded(app, make, session, tmp_path):
-    """Documents the window peerwork.sms.sender names: the only way to send twice."""
+def test_killed_after_twilio_accepted_is_reconciled_not_sent_again(app, make, session, tmp_path):
+    """Twilio accepted, the worker died before recording the SID: the retry finds it."""
     with FakeTwilio() as twilio:
         twilio.hold = True
         twilio.accept_before_hold = True  # Twilio accepted; the answer never reaches the worker
@@ -204,5 +204,7 @@ def test_the_one_duplicate_window_accepted_but_not_yet_recorded(app, make, sessi
         twilio.gate.set()
         assert _status(message_id).status == "sending"
         _sweep_and_resend(app, twilio, tmp_path, message_id)
-        assert len(twilio.accepted) == 2
-        assert _status(message_id).twilio_sid == twilio.accepted[1]["sid"]
+        assert len(twilio.accepted) == 1
+        assert twilio.lookups == 1  # asked Twilio before sending again
+        row = _status(message_id)
+        assert row.status == "sent" and row.twilio_sid == twilio.accepted[0]["sid"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, update
@@ -22,7 +22,6 @@ from peerwork.sms.transport import get_transport
 
 log = logging.getLogger(__name__)
 
-THROTTLE_DELAY = timedelta(seconds=1)
 # The longest pause SEND_RETRY takes between attempts.
 RETRY_PATIENCE = timedelta(seconds=max(SEND_RETRY.intervals))
 
@@ -34,8 +33,11 @@ def status_callback_url(config) -> str | None:
 
 
 @job
-def send_message(message_id: int) -> str:
-    """Send one queued outbound message (idempotent; see peerwork.sms.sender)."""
+def send_message(message_id: int, slot: int | None = None) -> str:
+    """Send one queued outbound message (idempotent; see peerwork.sms.sender).
+
+    `slot` is the throttle second this job was scheduled for.
+    """
     app = current_app
     dispatcher = get_dispatcher()
     result = sender.send_message(
@@ -47,14 +49,18 @@ def send_message(message_id: int) -> str:
         dispatcher=dispatcher,
         status_callback=status_callback_url(app.config),
         throttle=Throttle(get_redis(), app.config["RQ_QUEUE_PREFIX"]),
+        slot=slot,
     )
     if result.outcome == "throttled":
+        # Run once, in the second reserved for it: no re-runs ahead of other work.
         message = db.session.get(Message, message_id)
         dispatcher.enqueue(
             "sms.jobs.send_message",
             message_id,
+            result.slot,
             queue=URGENT if message.is_crisis else MESSAGES,
-            delay=THROTTLE_DELAY,
+            at=datetime.fromtimestamp(result.slot, UTC),
+            job_id=f"send-message-{message_id}-slot-{result.slot}",
             retry=SEND_RETRY,
         )
     return result.outcome
@@ -125,8 +131,9 @@ def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatche
     """Re-enqueue outbound messages a lost job left behind; returns how many."""
     cutoff = now - after
     # `sending` past the cutoff: the worker died mid-send (the HTTP timeout is far
-    # shorter than the cutoff). Sending again is right unless the provider had
-    # already accepted it: the one duplicate window (see peerwork.sms.sender).
+    # shorter than the cutoff). Back to `queued` with attempts > 0: the send job
+    # first asks the provider whether it already holds the message (reconcile,
+    # see peerwork.sms.sender) and sends only if it does not.
     stuck = session.scalars(
         select(Message.id).where(
             Message.direction == "outbound",

@@ -12,8 +12,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from rq import Retry
-from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, event, exists, or_, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import Message, Program
 from peerwork.queue import MESSAGES, URGENT
@@ -21,6 +22,9 @@ from peerwork.sms import segments
 
 # Temporary send errors: retry with growing pauses; permanent ones are never retried.
 SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+
+# Not yet sent nor given up: a later message to the same recipient waits for these.
+PENDING = ("queued", "sending")
 
 _PENDING_KEY = "peerwork.outbox.pending"
 _DISPATCHER_KEY = "peerwork.outbox.dispatcher"
@@ -80,15 +84,53 @@ def queue_sms(
     return message
 
 
-def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES):
-    """Hand one queued message to RQ (idempotent: one waiting job per message)."""
+def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
+    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
     return dispatcher.enqueue(
         "sms.jobs.send_message",
         message_id,
         queue=queue,
-        job_id=f"send-message-{message_id}",
+        job_id=job_id or f"send-message-{message_id}",
         retry=SEND_RETRY,
     )
+
+
+def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
+    """Those of `message_ids` behind an earlier pending message to the same recipient.
+
+    Asked after the commit, on a connection of its own: a message found
+    waiting here is woken by the earlier one's end (peerwork.sms.sender),
+    which is recorded after this read; one found free is enqueued now.
+    """
+    if not message_ids:
+        return set()
+    earlier = aliased(Message)
+    same_recipient = or_(
+        and_(Message.recipient == "texter", earlier.texter_id == Message.texter_id),
+        and_(Message.recipient == "peer", earlier.peer_profile_id == Message.peer_profile_id),
+        and_(Message.recipient == "contact", earlier.contact_id == Message.contact_id),
+    )
+    query = select(Message.id).where(
+        Message.id.in_(message_ids),
+        Message.is_crisis.is_(False),
+        exists(
+            select(earlier.id).where(
+                earlier.direction == "outbound",
+                earlier.recipient == Message.recipient,
+                same_recipient,
+                earlier.id < Message.id,
+                earlier.status.in_(PENDING),
+            )
+        ),
+    )
+    bind = session.get_bind()
+    try:
+        if isinstance(bind, Connection):  # a session joined to an outer transaction
+            return set(bind.scalars(query))
+        with bind.connect() as connection:
+            return set(connection.scalars(query))
+    except SQLAlchemyError:
+        return set()  # when in doubt, enqueue: a waiting job costs one quick run
 
 
 @event.listens_for(Session, "after_commit")
@@ -97,8 +139,13 @@ def _dispatch_after_commit(session: Session) -> None:
     dispatcher = session.info.pop(_DISPATCHER_KEY, None)
     if not pending or dispatcher is None:
         return
+    # A burst to one person: only its head needs a job now; an enqueued job
+    # for each of the others would only find it has to wait, while holding up
+    # the sends to everyone else in the queue.
+    waiting = _waiting_in_line(session, [message_id for message_id, _ in pending])
     for message_id, queue in pending:
-        enqueue_send(dispatcher, message_id, queue)
+        if message_id not in waiting:
+            enqueue_send(dispatcher, message_id, queue)
 
 
 @event.listens_for(Session, "after_rollback")

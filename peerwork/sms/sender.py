@@ -1,20 +1,35 @@
 """The outbox sender: THE only place a phone number is decrypted.
 
+Order. SMS has no threads, so the messages to one recipient (a texter, a
+peer's phone, a contact) go out in the order they were written: by row id,
+one at a time. A message waits while an earlier one to the same recipient
+is still `queued` or `sending` (including one waiting for a retry); the
+earlier one's end (sent, reconciled, failed, cancelled) wakes the next. The
+claim's conditional UPDATE re-checks "nothing earlier pending" in the same
+statement, so several workers cannot overtake each other; the outbox sweep
+wakes a line whose wake-up job was lost. Crisis messages never wait.
+
 Kill-safety, step by step (each step is its own commit):
 
-1. claim:   queued -> sending (conditional UPDATE; a second worker claims nothing)
-2. hand the message to the transport (bounded HTTP timeout)
-3. record:  sending -> sent with the provider's SID, committed at once
+1. claim:   queued -> sending, attempts + 1 (conditional UPDATE; a second
+            worker claims nothing)
+2. reconcile, when an earlier attempt exists: ask the provider whether it
+   already holds this message (same To, From and body, created since the
+   message was queued, a SID no other row has). If it does, record that SID
+   and stop: nothing is sent twice. If the provider cannot be asked, the row
+   goes back to `queued` and the job retries later; it never sends blind.
+3. hand the message to the transport (bounded HTTP timeout)
+4. record:  sending -> sent with the provider's SID, committed at once
 
-A worker killed before step 2 returns leaves the row in `sending` with no SID;
-the outbox sweep puts it back to `queued` once it is older than the sweep
-threshold (far longer than the HTTP timeout, so a live send is never
-reclaimed) and it is sent again. That is safe when the provider never got
-the request. The one case that sends twice is a worker that dies after the
-provider accepted the message and before step 3 committed: the provider's
-SID exists only in that worker's memory. The window is kept to the round
-trip of the HTTP response plus one UPDATE: nothing else (no logging, no
-other queries) happens between the transport returning and the commit.
+An attempt whose outcome is unknown (the HTTP call timed out after the
+request went out, the worker died before step 4) leaves attempts > 0, so
+whatever tries next (the job's retry, or the outbox sweep for a row left
+`sending` past its threshold) reconciles first.
+
+What remains unknowable: the provider accepted the message but its
+Messages list does not show it yet when step 2 asks (the retry comes at
+least five seconds later, the sweep a minute later, so only a provider
+whose list lags further behind than that can cause a second copy).
 """
 
 from __future__ import annotations
@@ -23,10 +38,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import update
-from sqlalchemy.orm import Session
+from sqlalchemy import exists, select, update
+from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
+from peerwork.queue import MESSAGES, URGENT
+from peerwork.sms.outbox import PENDING, enqueue_send
 from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendError
 
 log = logging.getLogger(__name__)
@@ -35,10 +52,17 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 
 
+# Seconds after its reserved second in which a scheduled send still holds it
+# (shorter than the first retry pause, peerwork.sms.outbox.SEND_RETRY).
+SLOT_GRACE = 5
+
+
 @dataclass(frozen=True)
 class SendResult:
-    outcome: str  # sent, already, in_flight, cancelled, failed, throttled, missing
+    # sent, reconciled, already, in_flight, waiting, cancelled, failed, throttled, missing
+    outcome: str
     sid: str | None = None
+    slot: int | None = None  # throttled: the second (epoch) reserved for this send
 
 
 def _recipient_phone(session: Session, message: Message) -> bytes | None:
@@ -72,6 +96,70 @@ def _move(session: Session, message_id: int, new: str, **values) -> bool:
     return result.rowcount == 1
 
 
+def _same_recipient(row, message: Message):
+    """SQL conditions: `row` (Message or an alias) goes to the same recipient as `message`."""
+    if message.recipient == "texter" and message.texter_id is not None:
+        return (row.recipient == "texter") & (row.texter_id == message.texter_id)
+    if message.recipient == "peer" and message.peer_profile_id is not None:
+        return (row.recipient == "peer") & (row.peer_profile_id == message.peer_profile_id)
+    if message.recipient == "contact" and message.contact_id is not None:
+        return (row.recipient == "contact") & (row.contact_id == message.contact_id)
+    return None
+
+
+def _earlier_pending(message: Message):
+    """An EXISTS clause: an earlier message to the same recipient is not done yet."""
+    earlier = aliased(Message)
+    line = _same_recipient(earlier, message)
+    if line is None or message.is_crisis:
+        return None
+    return exists(
+        select(earlier.id).where(
+            line,
+            earlier.direction == "outbound",
+            earlier.id < message.id,
+            earlier.status.in_(PENDING),
+        )
+    )
+
+
+def wake_next(session: Session, *, message: Message, dispatcher) -> int | None:
+    """Enqueue the next message waiting for this recipient (after `message` ended); its id."""
+    line = _same_recipient(Message, message)
+    if line is None or dispatcher is None:
+        return None
+    head = session.execute(
+        select(Message.id, Message.status, Message.is_crisis)
+        .where(line, Message.direction == "outbound", Message.status.in_(PENDING))
+        .order_by(Message.id)
+        .limit(1)
+    ).first()
+    if head is None or head.status != "queued":
+        return None  # nothing waits, or the head is in flight and will wake its successor
+    enqueue_send(
+        dispatcher,
+        head.id,
+        URGENT if head.is_crisis else MESSAGES,
+        job_id=f"send-message-{head.id}-after-{message.id}",
+    )
+    return head.id
+
+
+def _reconcile(
+    session: Session, *, message: Message, transport, to_number: str, from_number: str
+) -> str | None:
+    """The SID of this message if the provider already holds it, else None."""
+    body = message.body or ""
+    since = message.queued_at or message.created_at
+    found = transport.lookup(to=to_number, from_=from_number, body=body, since=since)
+    if not found:
+        return None
+    # The same words sent earlier to the same person belong to other rows.
+    known = set(session.scalars(select(Message.twilio_sid).where(Message.twilio_sid.in_(found))))
+    unknown = [sid for sid in found if sid not in known]
+    return unknown[-1] if unknown else None  # the oldest: the first copy accepted
+
+
 def send_message(
     session: Session,
     *,
@@ -82,46 +170,108 @@ def send_message(
     dispatcher,
     status_callback: str | None = None,
     throttle=None,
+    slot: int | None = None,
 ) -> SendResult:
-    """Send one queued outbound message exactly once (see the module notes).
+    """Send one queued outbound message exactly once, in its recipient's order (module notes).
 
     Commits as it goes: the claim must be durable before the provider is called.
     Raises TemporarySendError (after putting the row back to `queued`) so the
-    job's retry policy can try again later.
+    job's retry policy can try again later. `slot` is the throttle second this
+    send already holds (a job scheduled for it), honoured while it is current.
     """
-    message = session.get(Message, message_id)
+    # Fresh from the database: an earlier call in this session may have moved it.
+    message = session.get(Message, message_id, populate_existing=True)
     if message is None or message.direction != "outbound":
         return SendResult("missing")
     if message.status == "sending":
         return SendResult("in_flight")
     if message.status != "queued":
         return SendResult("already", message.twilio_sid)
+    waits_for = _earlier_pending(message)
+    if waits_for is not None and session.scalar(select(waits_for)):
+        return SendResult("waiting")  # the earlier message's end wakes this one
     program = session.get(Program, message.program_id)
     encrypted = _recipient_phone(session, message)
     if encrypted is None or program is None or not program.sms_number:
         _move(session, message_id, "cancelled", status_updated_at=now)
         session.commit()
+        wake_next(session, message=message, dispatcher=dispatcher)
         return SendResult("cancelled")
-    if throttle is not None and not throttle.allow(program.sms_number, program.messages_per_second):
-        return SendResult("throttled")
-    claimed = _move(
-        session, message_id, "sending", attempts=Message.attempts + 1, status_updated_at=now
+    this_second = int(now.timestamp())
+    # A job runs in the second it was scheduled for, or a little later when the
+    # workers are busy: the second it holds went unused, so it still sends (a
+    # queue of late jobs re-reserving would push each other ever further back).
+    # A retry after a failed send comes later than that and asks again.
+    holds_slot = slot is not None and this_second < slot + SLOT_GRACE
+    if throttle is not None and not holds_slot:
+        reserved = throttle.reserve(
+            program.sms_number,
+            program.messages_per_second,
+            holder=f"message-{message_id}",
+            at=this_second,
+        )
+        if reserved > this_second:
+            return SendResult("throttled", slot=reserved)
+    earlier_attempts = message.attempts or 0
+    claim = (
+        update(Message)
+        .where(Message.id == message_id, Message.status == "queued")
+        .values(status="sending", attempts=Message.attempts + 1, status_updated_at=now)
+        .execution_options(synchronize_session=False)
     )
+    if waits_for is not None:
+        claim = claim.where(~waits_for)
+    claimed = session.execute(claim).rowcount == 1
     session.commit()
     if not claimed:
         return SendResult("already")
     body, from_number = message.body or "", program.sms_number
     to_number = vault.decrypt(encrypted)
+    if earlier_attempts > 0:
+        # An earlier attempt may have been accepted without our knowing: ask first.
+        try:
+            known_sid = _reconcile(
+                session,
+                message=message,
+                transport=transport,
+                to_number=to_number,
+                from_number=from_number,
+            )
+        except TemporarySendError as exc:
+            if earlier_attempts + 1 >= MAX_ATTEMPTS:
+                # Never knowing is giving up too: the next message must not wait forever.
+                _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+                session.commit()
+                log.info("message %s given up: the provider could not be asked", message_id)
+                wake_next(session, message=message, dispatcher=dispatcher)
+                return SendResult("failed")
+            _move(session, message_id, "queued", status_updated_at=now)
+            session.commit()
+            raise
+        if known_sid is not None:
+            _move(
+                session,
+                message_id,
+                "sent",
+                twilio_sid=known_sid,
+                sent_at=now,
+                status_updated_at=now,
+            )
+            session.commit()
+            log.info("message %s was already accepted; recorded, not sent again", message_id)
+            wake_next(session, message=message, dispatcher=dispatcher)
+            return SendResult("reconciled", known_sid)
     try:
         sid = transport.send(
             to=to_number, from_=from_number, body=body, status_callback=status_callback
         )
     except TemporarySendError as exc:
-        if message.attempts + 1 >= MAX_ATTEMPTS:
+        if earlier_attempts + 1 >= MAX_ATTEMPTS:
             # Retries used up: give up visibly rather than retry forever.
             _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
             session.commit()
             log.info("message %s failed after %d attempts", message_id, MAX_ATTEMPTS)
+            wake_next(session, message=message, dispatcher=dispatcher)
             return SendResult("failed")
         _move(session, message_id, "queued", status_updated_at=now)
         session.commit()
@@ -129,6 +279,7 @@ def send_message(
     except PermanentSendError as exc:
         _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
         session.commit()
+        wake_next(session, message=message, dispatcher=dispatcher)
         if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
             from peerwork.sms.optout import opt_out
 
@@ -136,7 +287,8 @@ def send_message(
             session.commit()
         log.info("message %s failed permanently (code %s)", message_id, exc.code)
         return SendResult("failed")
-    # The duplicate-send window: keep this UPDATE + commit the very next thing.
+    # Record at once: until this commits, only step 2 of a later try can find the SID.
     _move(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
     session.commit()
+    wake_next(session, message=message, dispatcher=dispatcher)
     return SendResult("sent", sid)

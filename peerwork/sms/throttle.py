@@ -1,8 +1,10 @@
 """Per-sending-number throttle: at most N messages a second from one number.
 
-A counter per number per second in Redis (INCR + EXPIRE). Over the limit,
-the sender job re-enqueues itself a moment later instead of sleeping, so a
-busy number never ties up a worker.
+A counter per number per second in Redis. A send takes the earliest second
+with room left (`reserve`); when that second is still ahead, the sender job
+is scheduled for exactly that second (enqueue_at) and sends without asking
+again, so a busy number neither ties up a worker nor re-runs jobs every
+second ahead of other work.
 """
 
 from __future__ import annotations
@@ -16,30 +18,57 @@ from peerwork import clock
 
 log = logging.getLogger(__name__)
 
+# How far ahead a reservation may look (seconds): a backlog longer than this
+# is sent at the horizon, a little faster than the limit rather than never.
+HORIZON = 3600
+
+# Take the first second from ARGV[2] on whose counter is below ARGV[1]. A
+# holder (one message) that still has a second ahead keeps it: asking twice
+# (a duplicate job) does not take two.
+_RESERVE = """
+local limit = tonumber(ARGV[1])
+local first = tonumber(ARGV[2])
+local horizon = tonumber(ARGV[3])
+local held = tonumber(redis.call('GET', KEYS[2]) or '-1')
+if held >= first then
+  return held
+end
+for second = first, first + horizon do
+  local key = KEYS[1] .. second
+  local taken = tonumber(redis.call('GET', key) or '0')
+  if taken < limit then
+    redis.call('INCR', key)
+    redis.call('EXPIRE', key, second - first + 5)
+    redis.call('SET', KEYS[2], second, 'EX', second - first + 60)
+    return second
+  end
+end
+return first + horizon
+"""
+
 
 class Throttle:
-    """Counts sends per number per second; `allow()` says whether one more fits."""
+    """Counts sends per number per second; hands out the next free second."""
 
     def __init__(self, connection: redis.Redis, prefix: str = "peerwork") -> None:
         self.connection = connection
         self.prefix = prefix
 
-    def _key(self, number: str, second: int) -> str:
+    def _base(self, number: str) -> str:
         # A program's own number is not secret, but a digest keeps keys uniform.
         digest = hashlib.sha256(number.encode()).hexdigest()[:16]
-        return f"{self.prefix}:throttle:{digest}:{second}"
+        return f"{self.prefix}:throttle:{digest}:"
 
-    def allow(self, number: str, per_second: int, at: float | None = None) -> bool:
-        """Take one slot for `number` in the current second; False when it is full."""
+    def reserve(self, number: str, per_second: int, *, holder: str, at: float | None = None) -> int:
+        """One send slot for `holder` from `number`: the earliest second (epoch) with room."""
         second = int(clock.timestamp() if at is None else at)
-        key = self._key(number, second)
+        holder_key = f"{self.prefix}:throttle-held:{holder}"
         try:
-            pipe = self.connection.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 5)
-            count, _ = pipe.execute()
+            slot = self.connection.eval(
+                _RESERVE, 2, self._base(number), holder_key, max(1, per_second), second, HORIZON
+            )
         except redis.RedisError as exc:
             # Sending late is worse than sending a little fast: let it through.
             log.warning("throttle unavailable (%s); sending unthrottled", type(exc).__name__)
-            return True
-        return int(count) <= max(1, per_second)
+            return second
+        return int(slot)

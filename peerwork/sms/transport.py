@@ -3,6 +3,11 @@
 `send(*, to, from_, body, status_callback) -> sid` either returns the
 provider's message SID or raises `TemporarySendError` (try again later) or
 `PermanentSendError` (never retry: opted out, invalid number...).
+
+`lookup(*, to, from_, body, since) -> [sid, ...]` lists the messages the
+provider holds from `from_` to `to` with exactly this body, created at or
+after `since`, newest first. The sender asks it before any retry: a send
+that timed out may have been accepted all the same (see peerwork.sms.sender).
 """
 
 from __future__ import annotations
@@ -11,9 +16,12 @@ import itertools
 import logging
 import threading
 import uuid
+from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
+
+from peerwork import clock
 
 # Twilio error codes that no retry will fix.
 OPTED_OUT = 21610
@@ -56,6 +64,15 @@ class Transport(Protocol):
     name: str
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str: ...
+
+    def lookup(self, *, to: str, from_: str, body: str, since: datetime) -> list[str]: ...
+
+
+# The provider's clock and ours may differ a little: look a bit further back.
+CLOCK_SLACK = timedelta(minutes=2)
+# Newest first, a texter's recent messages fit in one page; an unconfirmed
+# send is among the most recent to that number.
+LOOKUP_LIMIT = 50
 
 
 class TwilioTransport:
@@ -106,6 +123,32 @@ class TwilioTransport:
             raise TemporarySendError(type(exc).__name__) from None
         return message.sid
 
+    def lookup(self, *, to: str, from_: str, body: str, since: datetime) -> list[str]:
+        """SIDs of messages Twilio holds from `from_` to `to` with this body since `since`.
+
+        Filtered by To and From on Twilio's side, newest first. Not by
+        DateSent: a message Twilio accepted but still holds in its queue has
+        no date_sent yet, and that is exactly the message looked for; so the
+        creation date and the body are compared here.
+        """
+        from requests import RequestException
+        from twilio.base.exceptions import TwilioException
+
+        try:
+            found = self.client.messages.list(
+                to=to, from_=from_, limit=LOOKUP_LIMIT, page_size=LOOKUP_LIMIT
+            )
+        except (RequestException, TwilioException, OSError) as exc:
+            # Not knowing is not "not sent": the caller must not send blind.
+            raise TemporarySendError(f"lookup: {type(exc).__name__}") from None
+        earliest = since - CLOCK_SLACK
+        return [
+            message.sid
+            for message in found
+            if message.body == body
+            and (message.date_created is None or message.date_created >= earliest)
+        ]
+
 
 class LocalTransport:
     """Development: nothing leaves the machine; the outbound row is the outbox.
@@ -124,9 +167,28 @@ class LocalTransport:
         sid = f"SMlocal{uuid.uuid4().hex[:26]}"
         with self._lock:
             self.sent.append(
-                {"sid": sid, "to": to, "from_": from_, "body": body, "n": next(self._counter)}
+                {
+                    "sid": sid,
+                    "to": to,
+                    "from_": from_,
+                    "body": body,
+                    "n": next(self._counter),
+                    "at": clock.now(),
+                }
             )
         return sid
+
+    def lookup(self, *, to: str, from_: str, body: str, since: datetime) -> list[str]:
+        """What this outbox holds from `from_` to `to` with this body since `since`, newest first."""
+        with self._lock:
+            return [
+                entry["sid"]
+                for entry in reversed(self.sent)
+                if entry["to"] == to
+                and entry["from_"] == from_
+                and entry["body"] == body
+                and entry["at"] >= since - CLOCK_SLACK
+            ]
 
 
 def build_transport(config) -> Transport:
