@@ -21,12 +21,11 @@ HELDOUT = Path(__file__).parent / "data" / "crisis_heldout.jsonl"
 CATEGORIES = ("suicide_self_harm", "harm_to_others", "abuse_danger")
 RECALL_FLOOR = 0.95
 SLICE_RECALL_FLOOR = 0.90  # each category, and Spanish + mixed
-# Issue #13 asks for precision 0.80. The first and only evaluation of this set
-# (2026-11-29, after the detector was finished on its own training data) gave
-# 0.787: the floor here guards that figure while the issue stays open. Raise it
-# to 0.80 when a change made WITHOUT looking at this set gets there; never tune
-# on these texts.
-PRECISION_FLOOR = 0.78
+# The issue's floors. This set was looked at twice, as figures only (never its
+# texts): after the first model (precision 0.787, below the floor) and after
+# retraining with 1,052 more training texts written blind by another helper
+# (recall 0.961, precision 0.868). It must never be used to choose anything.
+PRECISION_FLOOR = 0.80
 
 
 def load(path: Path) -> list[dict]:
@@ -155,7 +154,7 @@ def test_the_measure_counts_slices_and_names_the_floors_missed(tmp_path):
     assert "all recall 0.000 < 0.95" in floors_missed(flagged_nothing)
     assert "es+mixed recall 0.000 < 0.9" in floors_missed(flagged_nothing)
     flagged_everything = figures(load(fake), [True] * 5)
-    assert "all precision 0.600 < 0.78" in floors_missed(flagged_everything)
+    assert "all precision 0.600 < 0.8" in floors_missed(flagged_everything)
 
 
 def test_a_missing_heldout_file_fails_rather_than_skips(tmp_path):
