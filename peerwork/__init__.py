@@ -30,6 +30,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_guards(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -85,6 +86,12 @@ def register_blueprints(app: Flask) -> None:
         from peerwork.sms.devphone import bp as devphone_bp
 
         app.register_blueprint(devphone_bp, url_prefix="/dev/phone")
+
+
+def register_guards(app: Flask) -> None:
+    from peerwork import guards
+
+    guards.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
