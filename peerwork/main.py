@@ -25,7 +25,3 @@ def dashboard():
         return redirect(url_for("peers.supervise"))
     return redirect(url_for("peers.dashboard"))
 
-
-@bp.get("/healthz")
-def healthz():
-    return {"status": "ok"}
