@@ -64,7 +64,9 @@ def test_systemd_units_restart_and_run_the_right_command(unit):
     text = (ROOT / "deploy" / "systemd" / f"peerwork-{unit}.service").read_text()
     assert re.search(r"^Restart=always$", text, re.M)
     assert re.search(r"^EnvironmentFile=", text, re.M)
-    expected = "gunicorn -c deploy/gunicorn.conf.py wsgi:app" if unit == "web" else f"peerwork {unit}"
+    expected = (
+        "gunicorn -c deploy/gunicorn.conf.py wsgi:app" if unit == "web" else f"peerwork {unit}"
+    )
     assert re.search(rf"^ExecStart=\S*{re.escape(expected)}$", text, re.M)
 
 
