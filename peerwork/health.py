@@ -47,8 +47,8 @@ def readyz():
     """Readiness: database and Redis answer; backlogs and worker heartbeats."""
     app = current_app._get_current_object()
     database = _timed(lambda: _ping_database(app))
-    connection = _probe_redis(app)
-    cache = _timed(lambda: connection.ping())
+    cache = _timed(lambda: _probe_redis(app).ping())
+    connection = _probe_redis(app) if cache["ok"] else None
     ready = database["ok"] and cache["ok"]
     report = {
         "status": "ready" if ready else "unavailable",
@@ -71,25 +71,21 @@ def _timed(check) -> dict:
 
 
 def _probe_engine(app: Flask) -> Engine:
-    """A small engine of its own with short timeouts, so a probe never waits on the pool."""
+    """An engine of its own with short timeouts and no pool: a probe opens a fresh
+    connection (what a new request would need) and never waits behind the app's pool."""
     services = app.extensions["peerwork"]
     if "health_engine" not in services:
         url = app.config["DATABASE_URL"]
         if url.startswith("sqlite"):
-            engine = create_engine(url, poolclass=NullPool, connect_args={"timeout": 2})
+            connect_args = {"timeout": TIMEOUT_SECONDS}
         else:
-            engine = create_engine(
-                url,
-                pool_size=1,
-                max_overflow=1,
-                pool_pre_ping=True,
-                hide_parameters=True,
-                connect_args={
-                    "connect_timeout": TIMEOUT_SECONDS,
-                    "options": f"-c statement_timeout={TIMEOUT_SECONDS * 1000}",
-                },
-            )
-        services["health_engine"] = engine
+            connect_args = {
+                "connect_timeout": TIMEOUT_SECONDS,
+                "options": f"-c statement_timeout={TIMEOUT_SECONDS * 1000}",
+            }
+        services["health_engine"] = create_engine(
+            url, poolclass=NullPool, hide_parameters=True, connect_args=connect_args
+        )
     return services["health_engine"]
 
 

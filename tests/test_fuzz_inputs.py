@@ -9,6 +9,7 @@ webhooks with valid signatures.
 
 from __future__ import annotations
 
+import os
 import re
 from urllib.parse import urlencode
 
@@ -158,7 +159,9 @@ def test_a_value_the_database_refuses_is_a_400_not_a_500(app, client, caplog):
 
 # -- the sweep --------------------------------------------------------------------
 
-EXAMPLES = 5  # per endpoint; about 70 endpoints, so a few hundred requests per run
+# Per endpoint (about 70 of them): a few hundred requests per run, a few seconds. Set
+# PEERWORK_FUZZ_EXAMPLES=100 for a long local run.
+EXAMPLES = int(os.environ.get("PEERWORK_FUZZ_EXAMPLES", "5"))
 
 HOSTILE = [
     "\x00",

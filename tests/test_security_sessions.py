@@ -37,7 +37,7 @@ def test_a_copied_session_cookie_is_dead_after_sign_out(app, client, make):
     assert "/login" in response.headers["Location"]
 
 
-def test_a_copied_remember_cookie_is_dead_after_sign_out(app, client, make):
+def test_signing_in_again_does_not_revive_an_old_cookie(app, client, make):
     program = make.program()
     peer = make.peer(program)
     client.login(peer.user)
