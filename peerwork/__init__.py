@@ -30,6 +30,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
+    register_guards(app)
     register_security_headers(app)
     register_template_helpers(app)
     register_commands(app)
@@ -69,12 +70,14 @@ def register_blueprints(app: Flask) -> None:
     from peerwork.admin.routes import bp as admin_bp
     from peerwork.auth.routes import bp as auth_bp
     from peerwork.checkins.routes import bp as care_bp
+    from peerwork.health import bp as health_bp
     from peerwork.main import bp as main_bp
     from peerwork.peers.routes import bp as peers_bp
     from peerwork.sms.routes import bp as sms_bp
     from peerwork.training.routes import bp as training_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(health_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(peers_bp, url_prefix="/peer")
@@ -85,6 +88,12 @@ def register_blueprints(app: Flask) -> None:
         from peerwork.sms.devphone import bp as devphone_bp
 
         app.register_blueprint(devphone_bp, url_prefix="/dev/phone")
+
+
+def register_guards(app: Flask) -> None:
+    from peerwork import guards
+
+    guards.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

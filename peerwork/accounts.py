@@ -69,6 +69,16 @@ def create_user(
     return user
 
 
+def end_sessions(session: Session, *, user: User) -> None:
+    """Sign the user out on the server: every session cookie issued so far stops working.
+
+    The session token is part of the id Flask-Login keeps in the cookie, so a new
+    token makes copies of old cookies (and remember-me cookies) worthless.
+    """
+    user.session_token = uuid.uuid4().hex
+    session.flush()
+
+
 def create_admin(
     session: Session, *, email: str, name: str, organization_name: str, password: str, now: datetime
 ) -> User:

@@ -126,6 +126,10 @@ def demo() -> None:
     from peerwork import demo as demo_data
     from peerwork.extensions import db
 
+    try:
+        demo_data.refuse_in_production(current_app.config["ENV"])
+    except demo_data.DemoRefused as exc:
+        raise click.ClickException(str(exc)) from exc
     summary = demo_data.load(db.session, now=clock.now())
     db.session.commit()
     click.echo(demo_data.describe(summary))

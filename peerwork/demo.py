@@ -59,6 +59,19 @@ TOPICS = [
 ]
 
 
+class DemoRefused(RuntimeError):
+    """Demo data was asked for where it must never be (production)."""
+
+
+def refuse_in_production(environment: str) -> None:
+    """Raise DemoRefused in production: the demo logins' password is in the source code."""
+    if environment == "production":
+        raise DemoRefused(
+            "Refusing to load demo data in production: the demo accounts' password is "
+            "published in the source code. Create real accounts with `peerwork create-admin`."
+        )
+
+
 @dataclass
 class DemoSummary:
     created: bool

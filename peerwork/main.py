@@ -24,8 +24,3 @@ def dashboard():
     if current_user.has_role("supervisor"):
         return redirect(url_for("peers.supervise"))
     return redirect(url_for("peers.dashboard"))
-
-
-@bp.get("/healthz")
-def healthz():
-    return {"status": "ok"}

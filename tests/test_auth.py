@@ -386,7 +386,7 @@ def test_test_secret_is_not_the_production_default():
 
 
 def test_login_still_works_when_redis_is_down(app, client, make, caplog):
-    """The limiter fails open: an outage must not lock volunteers out."""
+    """An outage must not lock volunteers out (the limiter counts in the process meanwhile)."""
     import redis
 
     from peerwork.extensions import get_redis, set_service

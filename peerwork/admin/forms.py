@@ -135,7 +135,8 @@ def texts_form_class():
 
     for key in sms_texts.EDITABLE:
         title = TEXT_TITLES.get(key) or key.replace("_", " ").capitalize()
-        setattr(TextsForm, key, TextAreaField(title))
+        # default="": a field missing from the post reads as blank (back to the default).
+        setattr(TextsForm, key, TextAreaField(title, default=""))
     return TextsForm
 
 
@@ -143,7 +144,12 @@ class TopicForm(FlaskForm):
     name = StringField(
         "Topic name", validators=[DataRequired("Give the topic a name."), Length(max=60)]
     )
-    keywords = StringField("Keywords texters might use", validators=[Length(max=300)])
+    # A post without the field keeps the topic's stored list: show it as the text it was.
+    keywords = StringField(
+        "Keywords texters might use",
+        validators=[Length(max=300)],
+        filters=[lambda v: ", ".join(v) if isinstance(v, list | tuple) else v],
+    )
     description = TextAreaField("Note for peers (optional)", validators=[Length(max=500)])
 
 

@@ -517,9 +517,10 @@ def move_topic(session: Session, *, topic: Topic, offset: int, now: datetime, ac
     """Move an active topic up (-1) or down (+1) the menu."""
     program = topic.program
     ordered = active_topics(program)
-    index = ordered.index(topic)
-    target = index + offset
-    if topic.retired_at is not None or not 0 <= target < len(ordered):
+    if topic.retired_at is not None or topic not in ordered:
+        return  # a retired topic has no place on the menu to move from
+    target = ordered.index(topic) + offset
+    if not 0 <= target < len(ordered):
         return
     other = ordered[target]
     topic.position, other.position = other.position, topic.position

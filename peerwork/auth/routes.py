@@ -7,7 +7,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 
-from peerwork import audit, clock
+from peerwork import accounts, audit, clock
 from peerwork.auth import invites
 from peerwork.auth.forms import AcceptInviteForm, LoginForm
 from peerwork.auth.passwords import (
@@ -96,6 +96,10 @@ def logout():
     form = FlaskForm()
     if not form.validate_on_submit():
         abort(400)
+    # Server-side: a copied cookie must not outlive the sign-out. This ends the
+    # person's other sessions too (we keep one token per person, not per device).
+    accounts.end_sessions(db.session, user=current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
