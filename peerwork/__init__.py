@@ -71,7 +71,7 @@ def register_blueprints(app: Flask) -> None:
     from peerwork.checkins.routes import bp as care_bp
     from peerwork.main import bp as main_bp
     from peerwork.peers.routes import bp as peers_bp
-    from peerwork.sms.routes import bp as sms_bp
+    from peerwork.texter.routes import bp as sms_bp
     from peerwork.training.routes import bp as training_bp
 
     app.register_blueprint(main_bp)
@@ -82,7 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(care_bp, url_prefix="/care")
     app.register_blueprint(sms_bp, url_prefix="/sms")
     if app.config["DEV_PHONE_ENABLED"]:
-        from peerwork.sms.devphone import bp as devphone_bp
+        from peerwork.texter.devphone import bp as devphone_bp
 
         app.register_blueprint(devphone_bp, url_prefix="/dev/phone")
 

@@ -59,7 +59,7 @@ class Dispatcher:
     ):
         """Enqueue `peerwork.<job>(*args)`; return the job, or None if Redis is down.
 
-        `job` is a dotted path below the package, e.g. "sms.jobs.send_message".
+        `job` is a dotted path below the package, e.g. "jobs.send_message".
 
         A `job_id` makes the enqueue idempotent: a job already waiting under
         that id is not enqueued twice.

@@ -15,6 +15,7 @@ import logging
 from rq import Worker
 from rq.cron import CronScheduler
 
+from peerwork import jobs
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.jobs import use_app
 from peerwork.queue import DEFAULT, MAINTENANCE, queue_name
@@ -22,11 +23,11 @@ from peerwork.queue import DEFAULT, MAINTENANCE, queue_name
 log = logging.getLogger(__name__)
 
 # Areas whose `jobs` module may list PERIODIC = [(function, seconds, queue)].
-JOB_AREAS = ("sms", "matching", "safety", "checkins", "privacy")
+JOB_AREAS = ("matching", "safety", "checkins", "privacy")
 
 
 def periodic_jobs() -> list[tuple]:
-    found = []
+    found = list(jobs.PERIODIC)
     for area in JOB_AREAS:
         try:
             module = importlib.import_module(f"peerwork.{area}.jobs")

@@ -26,7 +26,7 @@ LAYERS: list[set[str]] = [
     {"clock", "config", "data", "logging_filters", "embedded_redis", "phones"},
     {"models", "extensions", "db", "queue", "privacy", "templating"},
     {"audit", "accounts", "auth", "access"},
-    {"sms"},
+    {"sms", "hours"},
     {"training", "safety", "matching", "checkins", "conversations"},
     {"texter", "peers", "admin", "main"},
     {"jobs", "worker", "demo", "migrate"},

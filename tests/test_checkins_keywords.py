@@ -12,7 +12,7 @@ from peerwork.checkins.schedule import WEEKLY_DAYS
 from peerwork.extensions import get_dispatcher, get_vault
 from peerwork.matching import offers
 from peerwork.models import CheckIn, CrisisPlan, Message, Offer, Resource, SupportRequest, Texter
-from peerwork.sms.keywords import OPT_OUT_WORDS, REGISTRY
+from peerwork.texter.keywords import OPT_OUT_WORDS, REGISTRY
 from tests.sms_helpers import Phone
 
 

@@ -23,8 +23,8 @@ from peerwork.models import (
 from peerwork.queue import Dispatcher, RecordingDispatcher
 from peerwork.safety import escalation
 from peerwork.safety import jobs as safety_jobs
-from peerwork.sms import jobs as sms_jobs
 from peerwork.sms import texts
+from peerwork.texter.inbound import sweep_inbound
 from tests.helpers import ask_for_peer
 from tests.sms_helpers import FakeTransport, Phone
 
@@ -462,7 +462,7 @@ def test_with_redis_stopped_the_crisis_reply_still_goes_out_and_the_alert_follow
     # Redis is back: the inbound sweep re-enqueues the dialog job, which escalates.
     sweep_at = db.session.scalar(select(func.max(Message.created_at))) + timedelta(minutes=1)
     assert (
-        sms_jobs.sweep_inbound(
+        sweep_inbound(
             session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher
         )
         == 1
@@ -473,9 +473,7 @@ def test_with_redis_stopped_the_crisis_reply_still_goes_out_and_the_alert_follow
     escalation.handle_missed_crisis_messages(
         session, now=sweep_at, dispatcher=good_dispatcher, after=timedelta(seconds=30)
     )
-    sms_jobs.sweep_inbound(
-        session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher
-    )
+    sweep_inbound(session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher)
     jobs.run(until=sweep_at)
 
     assert len(alerts(db.session)) == 1

@@ -203,14 +203,14 @@ def test_every_twilio_opt_out_word_opts_out(texter, word):
 
 
 def test_opt_out_words_cannot_be_registered_as_commands():
-    from peerwork.sms.keywords import REGISTRY
+    from peerwork.texter.keywords import REGISTRY
 
     with pytest.raises(ValueError, match="opt-out"):
         REGISTRY.register("END", handler=lambda turn: None)
 
 
 def test_another_area_can_register_a_keyword_without_touching_the_dialog(texter):
-    from peerwork.sms.keywords import REGISTRY
+    from peerwork.texter.keywords import REGISTRY
 
     def ping(turn):
         turn.reply("waiting_reminder")
@@ -304,7 +304,7 @@ def test_a_paused_program_always_answers_with_the_paused_text(make, client, jobs
 def test_closed_dates_close_the_line(make):
     from datetime import UTC, datetime
 
-    from peerwork.sms.hours import is_open
+    from peerwork.hours import is_open
 
     program = make.program(hours={"wed": [["09:00", "24:00"]]}, closed_dates=["2026-12-02"])
     wednesday_noon = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)

@@ -285,7 +285,7 @@ def set_hours(
 
 def placeholder_samples(program: Program) -> dict[str, str]:
     """What each placeholder becomes when this program sends a text (for counting)."""
-    from peerwork.sms import hours as sms_hours
+    from peerwork import hours as sms_hours
 
     next_steps = (
         sms_texts.TEXTS["closed_kept"].default,

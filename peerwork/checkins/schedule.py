@@ -24,7 +24,6 @@ check-in; 1, 2 or TALK opens a new request that prefers the same peer.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,9 +38,7 @@ from peerwork.models import (
     Texter,
     states,
 )
-from peerwork.models.texting import OPENING_KIND
-from peerwork.sms import hours, texts
-from peerwork.sms.keywords import normalize
+from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
@@ -50,8 +47,6 @@ DELAY_DAYS = {"1d": 1, "3d": 3, "1w": 7}
 WEEKLY_DAYS = 7
 # How long after a check-in is sent a bare "1".."5" still answers it.
 ANSWER_WINDOW = timedelta(hours=72)
-LOW_SCORES = (1, 2)
-_SCORE = re.compile(r"#?([1-5])(?:\s*/\s*5)?")
 # Ended this way, there is nobody to check in with (opted out) or the texter
 # is already back in the queue for someone else (hand back).
 _NO_FOLLOWUP = ("optout", "handback")
@@ -393,91 +388,9 @@ def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | 
     )
 
 
-def parse_score(body: str | None) -> int | None:
-    """1..5 from a reply such as "2", "#4" or "3/5"; None otherwise."""
-    found = _SCORE.fullmatch(normalize(body))
-    return int(found.group(1)) if found else None
-
-
 def record_answer(session: Session, *, checkin_id: int, score: int | None, now: datetime) -> bool:
     """Record the answer once (score None: the texter asked to TALK)."""
     return _move(session, checkin_id, "answered", score=score, answered_at=now)
-
-
-def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, source: str) -> None:
-    """Open a request for the texter that prefers `preferred_peer_id`, and tell them."""
-    from peerwork.matching.offers import open_request
-
-    program = turn.program
-    if program.status != "live":
-        turn.reply("paused")
-        return
-    is_open = hours.is_open(program, turn.now)
-    if not is_open and not program.keep_requests_after_hours:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_not_kept", program),
-        )
-        return
-    # This text (a low score, TALK) begins the ask: the peer's thread starts here.
-    turn.message.kind = OPENING_KIND
-    open_request(
-        turn.session,
-        program_id=program.id,
-        texter_id=turn.texter.id,
-        topic_id=topic_id,
-        now=turn.now,
-        dispatcher=turn.dispatcher,
-        is_crisis=turn.message.is_crisis,
-        preferred_peer_id=preferred_peer_id,
-        source=source,
-    )
-    if is_open:
-        turn.reply("checkin_reconnect")
-    else:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_kept", program),
-        )
-
-
-def _topic_of(session: Session, conversation_id: int | None) -> int | None:
-    if conversation_id is None:
-        return None
-    conversation = session.get(Conversation, conversation_id)
-    return conversation.topic_id if conversation else None
-
-
-def answer(turn, checkin: CheckIn, score: int | None) -> None:
-    """Record the texter's answer; a low score or TALK reaches a peer again."""
-    if not record_answer(turn.session, checkin_id=checkin.id, score=score, now=turn.now):
-        turn.reply("checkin_thanks")
-        return
-    if score is None or score in LOW_SCORES:
-        reconnect(
-            turn,
-            preferred_peer_id=checkin.peer_profile_id,
-            topic_id=_topic_of(turn.session, checkin.conversation_id),
-            source="checkin",
-        )
-    else:
-        turn.reply("checkin_thanks")
-
-
-def take_answer(turn) -> bool:
-    """For an idle texter: treat "1".."5" as the answer to their check-in; True if it was."""
-    if turn.texter.dialog_state != "idle":
-        return False
-    score = parse_score(turn.body)
-    if score is None:
-        return False
-    checkin = answerable(turn.session, texter_id=turn.texter.id, now=turn.now)
-    if checkin is None:
-        return False
-    answer(turn, checkin, score)
-    return True
 
 
 def has_open_request(session: Session, texter_id: int) -> bool:

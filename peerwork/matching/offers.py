@@ -37,7 +37,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peerwork import audit
+from peerwork import audit, hours
 from peerwork.matching import eligibility, ranking
 from peerwork.models import (
     AuditEvent,
@@ -50,7 +50,7 @@ from peerwork.models import (
     Topic,
     states,
 )
-from peerwork.sms import hours, texts
+from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)

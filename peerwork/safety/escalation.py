@@ -1,6 +1,6 @@
 """What happens after a risky message: flag, alert a person, escalate, follow up.
 
-The crisis reply itself goes out in the webhook (peerwork.sms.inbound); this
+The crisis reply itself goes out in the webhook (peerwork.texter.inbound); this
 module does the rest, from jobs, and every function is safe to run late and
 twice: one `Alert(kind="crisis")` per message and one `Alert(kind="unanswered")`
 per message are held by a unique constraint, and state changes are

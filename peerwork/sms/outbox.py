@@ -1,7 +1,7 @@
 """The outbox: every outbound SMS is a `queued` row before any job exists.
 
 `queue_sms()` adds the row and remembers its id on the session; once the
-session commits, the ids are handed to RQ (`sms.jobs.send_message`). If the
+session commits, the ids are handed to RQ (`peerwork.jobs.send_message`). If the
 enqueue fails (Redis down) or the job is lost (worker killed), the row stays
 `queued` and the periodic outbox sweep enqueues it again. The sender job is
 idempotent on the row, so an id enqueued twice is still sent once.
@@ -9,14 +9,15 @@ idempotent on the row, so an id enqueued twice is still sent once.
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
 from rq import Retry
-from sqlalchemy import Connection, and_, event, exists, or_, select
+from sqlalchemy import Connection, and_, event, exists, func, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
-from peerwork.models import Message, Program
+from peerwork.models import Message, Program, states
 from peerwork.queue import MESSAGES, URGENT
 from peerwork.sms import segments
 
@@ -87,7 +88,7 @@ def queue_sms(
 def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
     """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
     return dispatcher.enqueue(
-        "sms.jobs.send_message",
+        "jobs.send_message",
         message_id,
         queue=queue,
         job_id=job_id or f"send-message-{message_id}",
@@ -154,3 +155,61 @@ def _forget_after_rollback(session: Session) -> None:
     if not session.in_transaction():
         session.info.pop(_PENDING_KEY, None)
         session.info.pop(_DISPATCHER_KEY, None)
+
+
+log = logging.getLogger(__name__)
+
+
+# The longest pause SEND_RETRY takes between attempts.
+RETRY_PATIENCE = timedelta(seconds=max(SEND_RETRY.intervals))
+
+
+def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatcher) -> int:
+    """Re-enqueue outbound messages a lost job left behind; returns how many."""
+    cutoff = now - after
+    # `sending` past the cutoff: the worker died mid-send (the HTTP timeout is far
+    # shorter than the cutoff). Back to `queued` with attempts > 0: the send job
+    # first asks the provider whether it already holds the message (reconcile,
+    # see peerwork.sms.sender) and sends only if it does not.
+    stuck = session.scalars(
+        select(Message.id).where(
+            Message.direction == "outbound",
+            Message.status == "sending",
+            Message.status_updated_at < cutoff,
+        )
+    ).all()
+    for message_id in stuck:
+        session.execute(
+            update(Message)
+            .where(Message.id == message_id, Message.status == "sending")
+            .values(status="queued", status_updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    # A row that already failed temporarily has an RQ retry pending (up to
+    # RETRY_PATIENCE away): the sweep leaves it to that retry's backoff.
+    retry_cutoff = cutoff - RETRY_PATIENCE
+    waiting = session.execute(
+        select(Message.id, Message.is_crisis, Message.attempts).where(
+            Message.direction == "outbound",
+            Message.status.in_(states.DELIVERY.sources("sending")),
+            Message.id.in_(stuck or [-1])
+            | ((Message.attempts == 0) & (Message.queued_at < cutoff))
+            | (
+                (Message.attempts > 0)
+                & (func.coalesce(Message.status_updated_at, Message.queued_at) < retry_cutoff)
+            ),
+        )
+    ).all()
+    for message_id, is_crisis, attempts in waiting:
+        # A fresh job id per attempt: the lost job's id may still look "started".
+        dispatcher.enqueue(
+            "jobs.send_message",
+            message_id,
+            queue=URGENT if is_crisis else MESSAGES,
+            job_id=f"sweep-send-{message_id}-{attempts}",
+            retry=SEND_RETRY,
+        )
+    if waiting:
+        log.info("outbox sweep re-enqueued %d message(s)", len(waiting))
+    return len(waiting)

@@ -63,6 +63,8 @@ class SendResult:
     outcome: str
     sid: str | None = None
     slot: int | None = None  # throttled: the second (epoch) reserved for this send
+    # failed because the texter opted out at the carrier: the caller opts them out here too
+    opted_out_texter_id: int | None = None
 
 
 def _recipient_phone(session: Session, message: Message) -> bytes | None:
@@ -280,15 +282,18 @@ def send_message(
         _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
         session.commit()
         wake_next(session, message=message, dispatcher=dispatcher)
-        if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
-            from peerwork.sms.optout import opt_out
-
-            opt_out(session, texter_id=message.texter_id, now=now, dispatcher=dispatcher)
-            session.commit()
         log.info("message %s failed permanently (code %s)", message_id, exc.code)
+        if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
+            return SendResult("failed", opted_out_texter_id=message.texter_id)
         return SendResult("failed")
     # Record at once: until this commits, only step 2 of a later try can find the SID.
     _move(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
     session.commit()
     wake_next(session, message=message, dispatcher=dispatcher)
     return SendResult("sent", sid)
+
+
+def status_callback_url(config) -> str | None:
+    """Where Twilio posts delivery updates (needs the public URL)."""
+    base = config.get("PUBLIC_BASE_URL")
+    return f"{base}/sms/status" if base else None

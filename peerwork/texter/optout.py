@@ -8,6 +8,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peerwork.conversations import end_conversation
+from peerwork.matching.offers import cancel_request
 from peerwork.models import Conversation, SupportRequest, Texter, states
 
 log = logging.getLogger(__name__)
@@ -32,8 +34,6 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
         )
     )
     if conversation is not None:
-        from peerwork.conversations import end_conversation
-
         end_conversation(
             session,
             conversation_id=conversation.id,
@@ -48,8 +48,6 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
         )
     )
     if request is not None:
-        from peerwork.matching.offers import cancel_request
-
         cancel_request(session, request_id=request.id, now=now, dispatcher=dispatcher)
     # end_conversation / cancel_request may have moved the dialog on; opting out wins.
     session.flush()
