@@ -19,6 +19,8 @@ from datetime import UTC, datetime, timedelta
 from flask import current_app, has_app_context
 
 from peerwork import clock
+from peerwork.app import create_app
+from peerwork.config import serving_instance_path
 from peerwork.extensions import db, get_dispatcher, get_redis, get_vault
 from peerwork.models import Message
 from peerwork.queue import MAINTENANCE, MESSAGES, URGENT
@@ -39,9 +41,6 @@ def _get_app():
     if has_app_context():
         return current_app._get_current_object()
     if _app is None:
-        from peerwork import create_app
-        from peerwork.config import serving_instance_path
-
         _app = create_app(instance_path=serving_instance_path())
     return _app
 

@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 
 import redis
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -87,9 +89,6 @@ class Dispatcher:
             return None
 
     def _already_pending(self, job_id: str) -> bool:
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job, JobStatus
-
         try:
             status = Job.fetch(job_id, connection=self.connection).get_status(refresh=False)
         except NoSuchJobError:

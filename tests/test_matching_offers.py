@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from peerwork import conversations
 from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import offers
 from peerwork.matching.jobs import run_sweep
@@ -370,7 +371,7 @@ def test_hand_back_ends_the_conversation_and_finds_someone_else(session, make, n
     other = make.peer(program)
     session.get(User, leaving.user_id).active = False
     later = now + timedelta(minutes=5)
-    renewed = offers.hand_back(
+    renewed = conversations.hand_back(
         session, conversation_id=conversation.id, now=later, dispatcher=dispatcher
     )
     conversation = session.get(Conversation, conversation.id)
@@ -381,7 +382,9 @@ def test_hand_back_ends_the_conversation_and_finds_someone_else(session, make, n
     assert texts_to(session, texter=texter)[-1].startswith("Your peer had to step away")
     assert session.get(Texter, texter.id).dialog_state == "waiting"
     assert (
-        offers.hand_back(session, conversation_id=conversation.id, now=later, dispatcher=dispatcher)
+        conversations.hand_back(
+            session, conversation_id=conversation.id, now=later, dispatcher=dispatcher
+        )
         is None
     )
 

@@ -19,7 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import audit
+from peerwork import hours as sms_hours
 from peerwork.admin.defaults import DEFAULT_RESOURCES
+from peerwork.checkins.defaults import install_defaults
+from peerwork.matching.eligibility import is_certified
 from peerwork.models import (
     WEEKDAYS,
     EscalationContact,
@@ -33,6 +36,8 @@ from peerwork.models import (
 )
 from peerwork.sms import segments
 from peerwork.sms import texts as sms_texts
+from peerwork.sms.outbox import queue_sms
+from peerwork.training.curriculum import install_default_curriculum
 
 # Words a texter sends as commands, and Twilio's own opt-out words: a topic
 # keyword must never shadow them.
@@ -133,9 +138,6 @@ def create_program(
                 position=position,
             )
         )
-    from peerwork.checkins.defaults import install_defaults
-    from peerwork.training.curriculum import install_default_curriculum
-
     install_default_curriculum(session, program_id=program.id, now=now)
     install_defaults(session, program_id=program.id, now=now)
     _audit(
@@ -285,8 +287,6 @@ def set_hours(
 
 def placeholder_samples(program: Program) -> dict[str, str]:
     """What each placeholder becomes when this program sends a text (for counting)."""
-    from peerwork import hours as sms_hours
-
     next_steps = (
         sms_texts.TEXTS["closed_kept"].default,
         sms_texts.TEXTS["closed_not_kept"].default,
@@ -593,8 +593,6 @@ class Checklist:
 
 def certified_peers(session: Session, program: Program, now: datetime) -> list[PeerProfile]:
     """Active volunteers of the program who are certified right now."""
-    from peerwork.matching.eligibility import is_certified
-
     profiles = session.scalars(
         select(PeerProfile)
         .join(User, User.id == PeerProfile.user_id)
@@ -721,8 +719,6 @@ def send_test_sms(
     dispatcher,
 ):
     """Queue the test text to an escalation contact through the real outbox."""
-    from peerwork.sms.outbox import queue_sms
-
     if contact.program_id != program.id or not contact.phone_encrypted:
         raise SetupError("contact_id", "Pick an escalation contact with a phone number.")
     message = queue_sms(

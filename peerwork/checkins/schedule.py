@@ -204,11 +204,6 @@ def schedule_followup(
     return checkin
 
 
-def after_conversation_end(session: Session, conversation: Conversation, now: datetime, dispatcher):
-    """The conversation core's end (and wrap-up) hook: schedule, move or cancel the check-in."""
-    schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
-
-
 def last_conversation(session: Session, texter_id: int) -> Conversation | None:
     """The texter's most recent conversation, if any."""
     return session.scalar(

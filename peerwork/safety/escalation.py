@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import audit
+from peerwork.matching import offers
 from peerwork.models import (
     Alert,
     Conversation,
@@ -443,8 +444,6 @@ def _open_request(
 
 
 def _mark_request(session: Session, request_id: int, now: datetime, dispatcher) -> None:
-    from peerwork.matching import offers  # matching imports the SMS texts; keep imports acyclic
-
     offers.mark_crisis(session, request_id=request_id, now=now, dispatcher=dispatcher)
 
 
