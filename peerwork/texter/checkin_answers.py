@@ -12,13 +12,9 @@ import re
 
 from sqlalchemy.orm import Session
 
-from peerwork import hours
 from peerwork.checkins import plans, schedule
 from peerwork.extensions import get_vault
-from peerwork.matching.offers import open_request
 from peerwork.models import CheckIn, Conversation
-from peerwork.models.texting import OPENING_KIND
-from peerwork.sms import texts
 from peerwork.texter import turn as rules
 from peerwork.texter.keywords import keyword, normalize
 
@@ -33,40 +29,16 @@ def parse_score(body: str | None) -> int | None:
 
 
 def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, source: str) -> None:
-    """Open a request for the texter that prefers `preferred_peer_id`, and tell them."""
-    program = turn.program
-    if program.status != "live":
-        turn.reply("paused")
-        return
-    is_open = hours.is_open(program, turn.now)
-    if not is_open and not program.keep_requests_after_hours:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_not_kept", program),
-        )
-        return
+    """Reach a peer again, preferring `preferred_peer_id`: the dialog's own request_support."""
     # This text (a low score, TALK) begins the ask: the peer's thread starts here.
-    turn.message.kind = OPENING_KIND
-    open_request(
-        turn.session,
-        program_id=program.id,
-        texter_id=turn.texter.id,
-        topic_id=topic_id,
-        now=turn.now,
-        dispatcher=turn.dispatcher,
-        is_crisis=turn.message.is_crisis,
+    rules.request_support(
+        turn,
+        topic_id,
         preferred_peer_id=preferred_peer_id,
         source=source,
+        begins_ask=True,
+        found_reply="checkin_reconnect",
     )
-    if is_open:
-        turn.reply("checkin_reconnect")
-    else:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_kept", program),
-        )
 
 
 def _topic_of(session: Session, conversation_id: int | None) -> int | None:

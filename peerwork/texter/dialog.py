@@ -95,7 +95,10 @@ def handle(turn: Turn) -> None:
     elif turn.message.is_crisis:
         # Someone idle who writes in crisis gets a peer sought at once.
         turn.move("choosing_topic")
-        request_support(turn, match_topic(turn.session, turn.program, turn.body)[1])
+        topic = match_topic(turn.session, turn.program, turn.body)[1]
+        request_support(
+            turn, topic.id if topic else None, preferred_peer_id=turn.texter.last_peer_id
+        )
     else:
         # An idle texter's "1".."5" may be the answer to a check-in they were sent.
         if not checkin_answers.take_answer(turn):

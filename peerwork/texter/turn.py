@@ -207,8 +207,22 @@ def offer_topics(turn: Turn) -> None:
     send_menu(turn)
 
 
-def request_support(turn: Turn, topic: Topic | None) -> None:
-    """Open a support request (or explain the hours) after a topic is chosen."""
+def request_support(
+    turn: Turn,
+    topic_id: int | None,
+    *,
+    preferred_peer_id: int | None,
+    source: str = "texter",
+    begins_ask: bool = False,
+    found_reply: str = "waiting",
+) -> None:
+    """Open a support request (or explain the hours): after a topic, a low check-in score, TALK.
+
+    `preferred_peer_id` is offered first when free (the last peer, or the
+    check-in's); `begins_ask` marks this text as where the peer's thread
+    starts (a low score or TALK begins the ask, unlike a menu number);
+    `found_reply` is what the texter hears while the line is open.
+    """
     program = turn.program
     if program.status != "live":
         _closed_reply(turn)
@@ -218,22 +232,25 @@ def request_support(turn: Turn, topic: Topic | None) -> None:
         _closed_reply(turn)
         turn.move("idle")
         return
+    if begins_ask:
+        turn.message.kind = OPENING_KIND
     turn.move("waiting")
     open_request(
         turn.session,
         program_id=program.id,
         texter_id=turn.texter.id,
-        topic_id=topic.id if topic else None,
+        topic_id=topic_id,
         now=turn.now,
         dispatcher=turn.dispatcher,
         is_crisis=turn.message.is_crisis,
-        preferred_peer_id=turn.texter.last_peer_id,
+        preferred_peer_id=preferred_peer_id,
+        source=source,
     )
     if not is_open:
         _closed_reply(turn)
     elif not turn.message.is_crisis:
         # A crisis message's own reply already said a person is being found.
-        turn.reply("waiting")
+        turn.reply(found_reply)
 
 
 def choose_topic(turn: Turn) -> None:
@@ -242,7 +259,7 @@ def choose_topic(turn: Turn) -> None:
         turn.reply("topic_unclear")
         send_menu(turn)
         return
-    request_support(turn, topic)
+    request_support(turn, topic.id if topic else None, preferred_peer_id=turn.texter.last_peer_id)
 
 
 def active_conversation(turn: Turn) -> Conversation | None:
