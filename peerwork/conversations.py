@@ -27,7 +27,6 @@ from peerwork.models import (
     Message,
     PeerProfile,
     Program,
-    SupportRequest,
     Texter,
     states,
 )
@@ -121,7 +120,7 @@ def peer_reply(
             f"That message is too long ({len(body)} characters; the limit is {MAX_REPLY_CHARS})."
         )
     texter = session.get(Texter, conversation.texter_id)
-    if texter.opted_out_at is not None or texter.dialog_state == "opted_out":
+    if texter.opted_out:
         raise ConversationError("The texter has stopped messages from this number.")
     program = session.get(Program, conversation.program_id)
     message = queue_sms(
@@ -161,15 +160,15 @@ def end_conversation(
         raise ValueError(f"unknown ended_by: {ended_by}")
     if checkin_choice is not None and checkin_choice not in CHECKIN_CHOICES:
         raise ConversationError("Choose when to check in: none, 1 day, 3 days or 1 week.")
-    ended = session.execute(
-        update(Conversation)
-        .where(
-            Conversation.id == conversation_id,
-            Conversation.state.in_(states.CONVERSATION.sources("ended")),
-        )
-        .values(state="ended", ended_at=now, ended_by=ended_by)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    ended = states.transition(
+        session,
+        Conversation,
+        conversation_id,
+        states.CONVERSATION,
+        "ended",
+        ended_at=now,
+        ended_by=ended_by,
+    )
     conversation = session.get(Conversation, conversation_id, populate_existing=True)
     if not ended:
         return conversation
@@ -179,15 +178,7 @@ def end_conversation(
     if topic_id is not None:
         conversation.topic_id = topic_id
     # Request first, then the peer row: the same lock order as accepting.
-    session.execute(
-        update(SupportRequest)
-        .where(
-            SupportRequest.id == conversation.request_id,
-            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("closed")),
-        )
-        .values(state="closed", closed_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    offers.close_request(session, request_id=conversation.request_id, now=now)
     session.execute(
         update(PeerProfile)
         .where(
@@ -198,9 +189,9 @@ def end_conversation(
         .execution_options(synchronize_session="fetch")
     )
     texter = session.get(Texter, conversation.texter_id, populate_existing=True)
-    opted_out = ended_by == "optout" or texter.dialog_state == "opted_out"
+    opted_out = ended_by == "optout" or texter.opted_out
     if not opted_out and texter.dialog_state == "connected":
-        states.DIALOG.advance(texter, "idle", attr="dialog_state")
+        states.move_dialog(texter, "idle")
     if notify_texter and not opted_out and ended_by != "handback":
         if ended_by == "peer":
             peer = session.get(PeerProfile, conversation.peer_profile_id)
@@ -438,7 +429,7 @@ def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatch
         checkin_choice="none",
     )
     texter = session.get(Texter, conversation.texter_id)
-    if texter.dialog_state == "opted_out":
+    if texter.opted_out:
         return None
     program = session.get(Program, conversation.program_id)
     queue_sms(

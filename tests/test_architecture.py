@@ -300,3 +300,63 @@ def test_each_package_says_what_it_may_import():
         if "May import" not in (ast.get_docstring(ast.parse(init.read_text())) or "")
     ]
     assert silent == []
+
+
+# Who moves each state machine (states.transition, .advance, states.move_dialog).
+# The texter's dialog is moved through one helper, states.move_dialog; besides
+# the texter's side, matching (a request opened, an offer accepted) and the
+# conversation core (an end) move it in the same transaction as their own rows.
+STATE_OWNERS = {
+    "PROGRAM": {"peerwork.admin.programs"},
+    "DIALOG": {
+        "peerwork.texter.turn",
+        "peerwork.texter.optout",
+        "peerwork.matching.offers",
+        "peerwork.conversations",
+    },
+    "SUPPORT_REQUEST": {"peerwork.matching.offers"},
+    "OFFER": {"peerwork.matching.offers"},
+    "CONVERSATION": {"peerwork.conversations"},
+    "DELIVERY": {"peerwork.sms.sender", "peerwork.sms.status", "peerwork.sms.outbox"},
+    "CHECKIN": {"peerwork.checkins.schedule"},
+    "ALERT": {"peerwork.safety.escalation"},
+}
+
+
+def _state_moves() -> dict[str, set[str]]:
+    moves: dict[str, set[str]] = {}
+    for name, path in _modules().items():
+        if name == "peerwork.models.states":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            machine = None
+            if node.func.attr == "transition" and len(node.args) >= 4:
+                machine = ast.unparse(node.args[3]).rpartition(".")[2]
+            elif node.func.attr == "advance":
+                machine = ast.unparse(node.func.value).rpartition(".")[2]
+            elif node.func.attr == "move_dialog":
+                machine = "DIALOG"
+            if machine:
+                moves.setdefault(machine, set()).add(name)
+    return moves
+
+
+def test_each_state_machine_is_moved_only_by_its_owners():
+    assert _state_moves() == STATE_OWNERS
+
+
+def test_state_changes_go_through_the_state_machines():
+    """No `update(...).values(state=...)` by hand: states.transition is the one conditional UPDATE."""
+    by_hand = []
+    for name, path in _modules().items():
+        for node in ast.walk(ast.parse(path.read_text())):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "values"
+                and any(k.arg in {"state", "status", "dialog_state"} for k in node.keywords)
+            ):
+                by_hand.append(f"{name}:{node.lineno}")
+    assert by_hand == []

@@ -169,7 +169,7 @@ def test_stop_mid_conversation_ends_it_tells_the_peer_and_silences_us(
     ended = session.get(Conversation, conversation.id, populate_existing=True)
     assert ended.state == "ended" and ended.ended_by == "optout"  # what the peer's thread shows
     who = texter.texter()
-    assert who.opted_out_at is not None and who.dialog_state == "opted_out"
+    assert who.opted_out and who.dialog_state == "opted_out"
     assert len(transport.sent) == sent_before  # no reply: Twilio confirms opt-outs itself
     # The peer's reply can no longer be sent, and nothing else reaches them.
     from peerwork.conversations import ConversationError, peer_reply
@@ -189,7 +189,7 @@ def test_stop_mid_conversation_ends_it_tells_the_peer_and_silences_us(
     assert texter.last_response.get_data(as_text=True).count("<Message>") == 0
     # START opts back in.
     texter.sends("START")
-    assert texter.texter().opted_out_at is None
+    assert not texter.texter().opted_out
     assert "subscribed again" in transport.sent[-1]["body"]
 
 

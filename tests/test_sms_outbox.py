@@ -115,7 +115,7 @@ def test_provider_opt_out_error_marks_the_texter_and_stops_later_messages(
     jobs.run()
     assert _row(first).error_code == 21610
     refreshed = db.session.get(Texter, texter.id, populate_existing=True)
-    assert refreshed.opted_out_at is not None and refreshed.dialog_state == "opted_out"
+    assert refreshed.opted_out and refreshed.dialog_state == "opted_out"
     second = _queue(session, program, texter, "Are you still there?")
     jobs.run()
     assert _row(second).status == "cancelled"

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -683,17 +683,21 @@ def change_status(
         if not ready.ready:
             return ready
     states.PROGRAM.check(program.status, new)
-    values: dict = {"status": new}
+    values: dict = {}
     if new == "live" and program.launched_at is None:
         values["launched_at"] = now
-    moved = session.execute(
-        update(Program)
-        .where(Program.id == program.id, Program.status.in_(states.PROGRAM.sources(new)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    moved = states.transition(
+        session,
+        Program,
+        program.id,
+        states.PROGRAM,
+        new,
+        attr="status",
+        synchronize_session=False,
+        **values,
     )
     session.refresh(program)
-    if moved.rowcount != 1:
+    if moved != 1:
         raise states.IllegalTransition(f"program: already {program.status}")
     _audit(
         session,

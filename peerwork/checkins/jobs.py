@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork import clock
 from peerwork.checkins import schedule
 from peerwork.extensions import db, get_dispatcher
 from peerwork.jobs import job
-from peerwork.models import CheckIn, Texter, states
+from peerwork.models import CheckIn, Texter
 from peerwork.queue import MAINTENANCE
 
 # A due check-in is left to its own job this long before the sweep steps in.
@@ -53,16 +53,7 @@ def run_sweep(session: Session, *, now: datetime, dispatcher) -> dict[str, int]:
     for checkin_id in overdue:
         outcome = schedule.deliver(session, checkin_id=checkin_id, now=now, dispatcher=dispatcher)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    outcomes["unanswered"] = session.execute(
-        update(CheckIn)
-        .where(
-            CheckIn.state.in_(states.CHECKIN.sources("expired")),
-            CheckIn.state == "sent",
-            CheckIn.sent_at < now - schedule.ANSWER_WINDOW,
-        )
-        .values(state="expired")
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    outcomes["unanswered"] = schedule.expire_unanswered(session, now=now)
     has_next = (
         select(CheckIn.id)
         .where(
@@ -74,7 +65,7 @@ def run_sweep(session: Session, *, now: datetime, dispatcher) -> dict[str, int]:
     )
     missing = session.scalars(
         select(Texter.id)
-        .where(Texter.recurring_checkin == "weekly", Texter.opted_out_at.is_(None), ~has_next)
+        .where(Texter.recurring_checkin == "weekly", Texter.dialog_state != "opted_out", ~has_next)
         .limit(SWEEP_BATCH)
     ).all()
     for texter_id in missing:

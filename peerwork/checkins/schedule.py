@@ -168,10 +168,10 @@ def schedule_followup(
     )
     if days is None:
         if existing is not None:
-            _move(session, existing.id, "cancelled")
+            states.transition(session, CheckIn, existing.id, states.CHECKIN, "cancelled")
         return None
     texter = session.get(Texter, conversation.texter_id)
-    if texter is None or texter.opted_out_at is not None:
+    if texter is None or texter.opted_out:
         return None
     program = session.get(Program, conversation.program_id)
     due_at = due_after(program, conversation.ended_at, days)
@@ -225,7 +225,7 @@ def schedule_recurring(
     """Schedule the texter's next weekly check-in, unless one is already waiting."""
     # The texter row lock makes "is one scheduled? then add one" atomic.
     texter = session.get(Texter, texter_id, with_for_update=True, populate_existing=True)
-    if texter is None or texter.recurring_checkin != "weekly" or texter.opted_out_at is not None:
+    if texter is None or texter.recurring_checkin != "weekly" or texter.opted_out:
         return None
     existing = session.scalar(
         select(CheckIn).where(
@@ -260,16 +260,14 @@ def schedule_recurring(
 
 def cancel_recurring(session: Session, *, texter_id: int) -> int:
     """Cancel the texter's scheduled weekly check-ins; returns how many."""
-    return session.execute(
-        update(CheckIn)
-        .where(
-            CheckIn.texter_id == texter_id,
-            CheckIn.kind == "recurring",
-            CheckIn.state.in_(states.CHECKIN.sources("cancelled")),
-        )
-        .values(state="cancelled")
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    return states.transition(
+        session,
+        CheckIn,
+        None,
+        states.CHECKIN,
+        "cancelled",
+        where=(CheckIn.texter_id == texter_id, CheckIn.kind == "recurring"),
+    )
 
 
 def set_recurring(session: Session, *, texter_id: int, choice: str, now: datetime, dispatcher):
@@ -284,18 +282,6 @@ def set_recurring(session: Session, *, texter_id: int, choice: str, now: datetim
 
 
 # -- sending -----------------------------------------------------------------------
-
-
-def _move(session: Session, checkin_id: int, new: str, **values) -> bool:
-    """Conditional UPDATE: True if this call moved the check-in to `new`."""
-    return bool(
-        session.execute(
-            update(CheckIn)
-            .where(CheckIn.id == checkin_id, CheckIn.state.in_(states.CHECKIN.sources(new)))
-            .values(state=new, **values)
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
-    )
 
 
 def _busy(session: Session, texter: Texter) -> bool:
@@ -328,8 +314,11 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
         return "done"
     texter = session.get(Texter, checkin.texter_id, populate_existing=True)
     program = session.get(Program, checkin.program_id)
-    if texter.opted_out_at is not None or program.status == "closed":
-        if _move(session, checkin.id, "cancelled") and checkin.kind == "recurring":
+    if texter.opted_out or program.status == "closed":
+        if (
+            states.transition(session, CheckIn, checkin.id, states.CHECKIN, "cancelled")
+            and checkin.kind == "recurring"
+        ):
             # Opting back in to messages is not opting back in to weekly check-ins.
             texter.recurring_checkin = "off"
         return "cancelled"
@@ -337,7 +326,7 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
         enqueue_delivery(dispatcher, checkin)  # ran early (the sweep, a clock step)
         return "early"
     if now >= checkin.expires_at:
-        if _move(session, checkin.id, "expired"):
+        if states.transition(session, CheckIn, checkin.id, states.CHECKIN, "expired"):
             _next_recurring(session, checkin, now, dispatcher)
         return "expired"
     if in_quiet_hours(program, now):
@@ -346,10 +335,10 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
         enqueue_delivery(dispatcher, checkin)
         return "held"
     if _busy(session, texter) or program.status != "live":
-        if _move(session, checkin.id, "skipped"):
+        if states.transition(session, CheckIn, checkin.id, states.CHECKIN, "skipped"):
             _next_recurring(session, checkin, now, dispatcher)
         return "skipped"
-    if not _move(session, checkin.id, "sent", sent_at=now):
+    if not states.transition(session, CheckIn, checkin.id, states.CHECKIN, "sent", sent_at=now):
         return "done"
     queue_sms(
         session,
@@ -369,6 +358,18 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
 # -- answers -------------------------------------------------------------------------
 
 
+def expire_unanswered(session: Session, *, now: datetime) -> int:
+    """Sent check-ins nobody answered within ANSWER_WINDOW expire; returns how many."""
+    return states.transition(
+        session,
+        CheckIn,
+        None,
+        states.CHECKIN,
+        "expired",
+        where=(CheckIn.state == "sent", CheckIn.sent_at < now - ANSWER_WINDOW),
+    )
+
+
 def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | None:
     """The texter's latest sent check-in that a reply may still answer."""
     return session.scalar(
@@ -385,7 +386,10 @@ def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | 
 
 def record_answer(session: Session, *, checkin_id: int, score: int | None, now: datetime) -> bool:
     """Record the answer once (score None: the texter asked to TALK)."""
-    return _move(session, checkin_id, "answered", score=score, answered_at=now)
+    moved = states.transition(
+        session, CheckIn, checkin_id, states.CHECKIN, "answered", score=score, answered_at=now
+    )
+    return bool(moved)
 
 
 def has_open_request(session: Session, texter_id: int) -> bool:
@@ -394,7 +398,7 @@ def has_open_request(session: Session, texter_id: int) -> bool:
         session.scalar(
             select(SupportRequest.id).where(
                 SupportRequest.texter_id == texter_id,
-                SupportRequest.state.in_(("offering", "waiting", "held")),
+                SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
             )
         )
         is not None

@@ -73,12 +73,7 @@ def run_sweep(session, *, now: datetime, dispatcher) -> None:
             session, request_id=request_id, wave=wave, now=now, dispatcher=dispatcher
         )
     # Stray open offers of superseded waves (a crisis wave, a lost job) expire too.
-    session.execute(
-        update(Offer)
-        .where(Offer.state == "open", Offer.expires_at <= now)
-        .values(state="expired", responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    offers.expire_stray_offers(session, now=now)
     program_ids = session.scalars(
         select(SupportRequest.program_id)
         .join(Program, Program.id == SupportRequest.program_id)

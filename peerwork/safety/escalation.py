@@ -38,7 +38,7 @@ from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
-OPEN_REQUEST_STATES = ("offering", "waiting", "held")
+OPEN_REQUEST_STATES = states.OPEN_REQUEST_STATES
 # Requests still looking for a peer whose texter may be owed a human answer.
 ANSWERABLE_REQUEST_STATES = ("offering", "waiting")
 # Kinds of alert that go to the backup contacts when nobody acknowledges them.
@@ -212,12 +212,16 @@ def acknowledge(
     )
     if alert is None:
         raise AlertNotFound(alert_id)
-    done = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.state.in_(states.ALERT.sources("acknowledged")))
-        .values(state="acknowledged", acknowledged_at=now, acknowledged_by_id=user_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = states.transition(
+        session,
+        Alert,
+        alert_id,
+        states.ALERT,
+        "acknowledged",
+        synchronize_session=False,
+        acknowledged_at=now,
+        acknowledged_by_id=user_id,
+    )
     session.refresh(alert)
     if done:
         waited = int((now - alert.created_at).total_seconds())
@@ -246,12 +250,15 @@ def escalate(session: Session, *, alert_id: int, now: datetime, dispatcher) -> b
     program = session.get(Program, alert.program_id)
     if now < escalation_due(alert, program):
         return False
-    done = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.state == "open")
-        .values(state="escalated", escalated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = states.transition(
+        session,
+        Alert,
+        alert_id,
+        states.ALERT,
+        "escalated",
+        synchronize_session=False,
+        escalated_at=now,
+    )
     if not done:
         return False
     session.refresh(alert)
@@ -381,7 +388,7 @@ def _follow_up(
     )
     if not _insert_once(session, alert):
         return 0
-    if texter.opted_out_at is None:
+    if not texter.opted_out:
         queue_sms(
             session,
             program=program,

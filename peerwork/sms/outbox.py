@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, timedelta
 
 from rq import Retry
-from sqlalchemy import Connection, and_, event, exists, func, or_, select, update
+from sqlalchemy import Connection, and_, event, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
@@ -179,11 +179,15 @@ def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatche
         )
     ).all()
     for message_id in stuck:
-        session.execute(
-            update(Message)
-            .where(Message.id == message_id, Message.status == "sending")
-            .values(status="queued", status_updated_at=now)
-            .execution_options(synchronize_session=False)
+        states.transition(
+            session,
+            Message,
+            message_id,
+            states.DELIVERY,
+            "queued",
+            attr="status",
+            synchronize_session=False,
+            status_updated_at=now,
         )
     session.commit()
     # A row that already failed temporarily has an RQ retry pending (up to

@@ -38,7 +38,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
@@ -47,6 +47,21 @@ from peerwork.sms.outbox import PENDING, enqueue_send
 from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendError
 
 log = logging.getLogger(__name__)
+
+
+def _deliver(session: Session, message_id: int, new: str, **values) -> int:
+    """Move one message along the delivery machine (`states.transition`)."""
+    return states.transition(
+        session,
+        Message,
+        message_id,
+        states.DELIVERY,
+        new,
+        attr="status",
+        synchronize_session=False,
+        **values,
+    )
+
 
 # The first try plus RQ's five retries (peerwork.sms.outbox.SEND_RETRY).
 MAX_ATTEMPTS = 6
@@ -71,7 +86,7 @@ def _recipient_phone(session: Session, message: Message) -> bytes | None:
     """The recipient's encrypted phone, or None when they must not be texted."""
     if message.recipient == "texter":
         texter = session.get(Texter, message.texter_id) if message.texter_id else None
-        if texter is None or texter.opted_out_at is not None:
+        if texter is None or texter.opted_out:
             return None
         return texter.phone_encrypted
     if message.recipient == "peer":
@@ -85,17 +100,6 @@ def _recipient_phone(session: Session, message: Message) -> bytes | None:
         contact = session.get(EscalationContact, message.contact_id) if message.contact_id else None
         return contact.phone_encrypted if contact is not None else None
     return None
-
-
-def _move(session: Session, message_id: int, new: str, **values) -> bool:
-    """Conditional UPDATE along the delivery machine; True when this call moved it."""
-    result = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(states.DELIVERY.sources(new)))
-        .values(status=new, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
 
 
 def _same_recipient(row, message: Message):
@@ -195,7 +199,7 @@ def send_message(
     program = session.get(Program, message.program_id)
     encrypted = _recipient_phone(session, message)
     if encrypted is None or program is None or not program.sms_number:
-        _move(session, message_id, "cancelled", status_updated_at=now)
+        _deliver(session, message_id, "cancelled", status_updated_at=now)
         session.commit()
         wake_next(session, message=message, dispatcher=dispatcher)
         return SendResult("cancelled")
@@ -215,15 +219,17 @@ def send_message(
         if reserved > this_second:
             return SendResult("throttled", slot=reserved)
     earlier_attempts = message.attempts or 0
-    claim = (
-        update(Message)
-        .where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1, status_updated_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = (
+        _deliver(
+            session,
+            message_id,
+            "sending",
+            where=() if waits_for is None else (~waits_for,),
+            attempts=Message.attempts + 1,
+            status_updated_at=now,
+        )
+        == 1
     )
-    if waits_for is not None:
-        claim = claim.where(~waits_for)
-    claimed = session.execute(claim).rowcount == 1
     session.commit()
     if not claimed:
         return SendResult("already")
@@ -242,16 +248,16 @@ def send_message(
         except TemporarySendError as exc:
             if earlier_attempts + 1 >= MAX_ATTEMPTS:
                 # Never knowing is giving up too: the next message must not wait forever.
-                _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+                _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
                 session.commit()
                 log.info("message %s given up: the provider could not be asked", message_id)
                 wake_next(session, message=message, dispatcher=dispatcher)
                 return SendResult("failed")
-            _move(session, message_id, "queued", status_updated_at=now)
+            _deliver(session, message_id, "queued", status_updated_at=now)
             session.commit()
             raise
         if known_sid is not None:
-            _move(
+            _deliver(
                 session,
                 message_id,
                 "sent",
@@ -270,16 +276,16 @@ def send_message(
     except TemporarySendError as exc:
         if earlier_attempts + 1 >= MAX_ATTEMPTS:
             # Retries used up: give up visibly rather than retry forever.
-            _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+            _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
             session.commit()
             log.info("message %s failed after %d attempts", message_id, MAX_ATTEMPTS)
             wake_next(session, message=message, dispatcher=dispatcher)
             return SendResult("failed")
-        _move(session, message_id, "queued", status_updated_at=now)
+        _deliver(session, message_id, "queued", status_updated_at=now)
         session.commit()
         raise
     except PermanentSendError as exc:
-        _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+        _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
         session.commit()
         wake_next(session, message=message, dispatcher=dispatcher)
         log.info("message %s failed permanently (code %s)", message_id, exc.code)
@@ -287,7 +293,7 @@ def send_message(
             return SendResult("failed", opted_out_texter_id=message.texter_id)
         return SendResult("failed")
     # Record at once: until this commits, only step 2 of a later try can find the SID.
-    _move(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
+    _deliver(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
     session.commit()
     wake_next(session, message=message, dispatcher=dispatcher)
     return SendResult("sent", sid)

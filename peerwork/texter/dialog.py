@@ -50,7 +50,7 @@ log = logging.getLogger(__name__)
 def immediate(turn: Turn) -> bool:
     """Answer what the webhook answers itself; True when nothing is left for the job."""
     found = REGISTRY.match(turn.body) if turn.body else None
-    opted_out = turn.texter.opted_out_at is not None
+    opted_out = turn.texter.opted_out
     if found is not None and found.immediate and not opted_out:
         found.handler(turn)
         return not turn.message.is_crisis
@@ -73,7 +73,7 @@ def immediate(turn: Turn) -> bool:
 def handle(turn: Turn) -> None:
     """Decide what an inbound message means and act on it (the job's half)."""
     found = REGISTRY.match(turn.body)
-    if turn.texter.opted_out_at is not None:
+    if turn.texter.opted_out:
         if found is not None and found.when_opted_out:
             found.handler(turn)
         return

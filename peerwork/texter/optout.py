@@ -1,4 +1,8 @@
-"""Opting out and back in: the texter's choice, honoured everywhere at once."""
+"""Opting out and back in: the texter's choice, honoured everywhere at once.
+
+Stored once, as the dialog state "opted_out" (`Texter.opted_out`); this
+module is the only one that moves a texter into or out of it.
+"""
 
 from __future__ import annotations
 
@@ -23,11 +27,9 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
     were already opted out.
     """
     texter = session.get(Texter, texter_id, with_for_update=True)
-    if texter is None or texter.opted_out_at is not None:
+    if texter is None or texter.opted_out:
         return False
-    texter.opted_out_at = now
-    if texter.dialog_state != "opted_out":
-        states.DIALOG.advance(texter, "opted_out", attr="dialog_state")
+    states.move_dialog(texter, "opted_out")
     conversation = session.scalar(
         select(Conversation).where(
             Conversation.texter_id == texter.id, Conversation.state == "active"
@@ -44,7 +46,7 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
     request = session.scalar(
         select(SupportRequest).where(
             SupportRequest.texter_id == texter.id,
-            SupportRequest.state.in_(("offering", "waiting", "held")),
+            SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
         )
     )
     if request is not None:
@@ -52,8 +54,7 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
     # end_conversation / cancel_request may have moved the dialog on; opting out wins.
     session.flush()
     session.refresh(texter)
-    if texter.dialog_state != "opted_out":
-        states.DIALOG.advance(texter, "opted_out", attr="dialog_state")
+    states.move_dialog(texter, "opted_out")
     log.info("texter %s opted out", texter.id)
     return True
 
@@ -61,10 +62,8 @@ def opt_out(session: Session, *, texter_id: int, now: datetime, dispatcher) -> b
 def opt_in(session: Session, *, texter_id: int, now: datetime) -> bool:
     """Clear a texter's opt-out (START/UNSTOP); False when they were not opted out."""
     texter = session.get(Texter, texter_id, with_for_update=True)
-    if texter is None or texter.opted_out_at is None:
+    if texter is None or not texter.opted_out:
         return False
-    texter.opted_out_at = None
-    if texter.dialog_state == "opted_out":
-        states.DIALOG.advance(texter, "idle", attr="dialog_state")
+    states.move_dialog(texter, "idle")
     log.info("texter %s opted back in", texter.id)
     return True

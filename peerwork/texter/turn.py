@@ -57,7 +57,7 @@ class Turn:
 
     def reply(self, key: str, *, kind: str = "system", **values: object) -> Message | None:
         """Send the texter the text `key` (TwiML now, or through the outbox)."""
-        if self.texter.opted_out_at is not None:
+        if self.texter.opted_out:
             return None
         body = texts.for_program(key, self.program, **values)
         crisis = kind == "crisis"
@@ -99,7 +99,7 @@ class Turn:
             if new == "choosing_topic" and self.texter.dialog_state in ASKING_STARTS_FROM:
                 # This text begins a new ask: the peer who takes it reads from here on.
                 self.message.kind = OPENING_KIND
-            states.DIALOG.advance(self.texter, new, attr="dialog_state")
+            states.move_dialog(self.texter, new)
 
 
 # -- the menu and topic choice ---------------------------------------------------
@@ -274,7 +274,7 @@ def open_request_of(turn: Turn) -> SupportRequest | None:
     return turn.session.scalar(
         select(SupportRequest).where(
             SupportRequest.texter_id == turn.texter.id,
-            SupportRequest.state.in_(("offering", "waiting", "held")),
+            SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
         )
     )
 
