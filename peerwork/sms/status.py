@@ -14,21 +14,8 @@ from peerwork.sms.transport import OPTED_OUT
 
 log = logging.getLogger(__name__)
 
-# How far along each Twilio status is; a callback may only move a row forward.
-_RANK = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 3,
-}
 # Twilio's statuses that we record; the others (queued, sending...) say nothing new.
 _RECORDED = {"sent", "delivered", "undelivered", "failed"}
-FINAL = frozenset({"delivered", "undelivered", "failed"})
 
 
 # Twilio's error codes are five digits; anything an INTEGER column cannot hold is noise.
@@ -75,11 +62,9 @@ def apply_status(
         return StatusResult("unknown")
     if error_code is not None and message.error_code is None:
         message.error_code = error_code
-    if status not in _RECORDED or message.status in FINAL or message.status == status:
-        outcome = "stale"
-    elif _RANK.get(status, -1) <= _RANK.get(message.status, -1) or not states.DELIVERY.can(
-        message.status, status
-    ):
+    # A callback may only move a row forward along the delivery machine: a
+    # late "sent" after "delivered", or a repeat, changes nothing.
+    if status not in _RECORDED or not states.DELIVERY.can(message.status, status):
         outcome = "stale"
     else:
         states.DELIVERY.advance(message, status, attr="status")
