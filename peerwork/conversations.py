@@ -7,7 +7,8 @@ calls what follows directly: the check-in (`checkins.schedule`) and waking
 the waiting queue (`matching.offers`). Every function flushes and leaves the
 commit to its caller.
 
-May import: matching, checkins, the SMS channel and the ground below it.
+May import: matching, checkins, safety (a flag is an alert), the SMS channel
+and the ground below it.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from peerwork.models import (
     states,
 )
 from peerwork.models.texting import OPENING_KIND
+from peerwork.safety import escalation
 from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
@@ -361,17 +363,13 @@ def flag_for_supervisor(
     if not reason:
         raise ConversationError("Say in a few words why you need a supervisor.")
     peer = session.get(PeerProfile, peer_profile_id)
-    alert = Alert(
-        program_id=conversation.program_id,
-        kind="flag",
-        state="open",
-        reason=reason[:300],
-        conversation_id=conversation.id,
-        texter_id=conversation.texter_id,
+    alert = escalation.raise_flag(
+        session,
+        conversation=conversation,
         raised_by_id=peer.user_id,
-        created_at=now,
+        reason=reason,
+        now=now,
     )
-    session.add(alert)
     conversation.flagged_at = conversation.flagged_at or now
     session.flush()
     return alert

@@ -34,16 +34,7 @@ LAYERS: list[set[str]] = [
     # the three people
     {"texter", "peers", "admin", "main", "checkins.routes"},
     # wiring: the app factory, job entry points, worker, demo data
-    {
-        "app",
-        "jobs",
-        "worker",
-        "demo",
-        "checkins.jobs",
-        "matching.jobs",
-        "privacy.jobs",
-        "safety.jobs",
-    },
+    {"app", "jobs", "worker", "demo"},
     # entry points
     {"__init__", "cli", "__main__"},
 ]
@@ -360,3 +351,13 @@ def test_state_changes_go_through_the_state_machines():
             ):
                 by_hand.append(f"{name}:{node.lineno}")
     assert by_hand == []
+
+
+def test_alerts_are_created_only_by_safety():
+    creators = sorted(
+        f"{name}:{node.lineno}"
+        for name, path in _modules().items()
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Call) and ast.unparse(node.func) == "Alert"
+    )
+    assert creators and all(c.startswith("peerwork.safety.") for c in creators), creators

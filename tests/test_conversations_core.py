@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from peerwork import conversations
+from peerwork.checkins import schedule
 from peerwork.matching import offers
 from peerwork.models import (
     Alert,
@@ -19,8 +20,7 @@ from peerwork.models import (
     SupportRequest,
     Texter,
 )
-from peerwork.queue import RecordingDispatcher
-from tests.helpers import accepted_conversation
+from tests.helpers import RecordingDispatcher, accepted_conversation
 
 
 @pytest.fixture
@@ -268,7 +268,7 @@ def test_what_follows_an_end_runs_once_with_the_ended_conversation(session, line
     assert [(c.conversation_id, c.kind, c.state) for c in checkins] == [
         (conversation.id, "followup", "scheduled")
     ]
-    assert [args for args in dispatcher.jobs("checkins.jobs.send_checkin")] == [(checkins[0].id,)]
+    assert [args for args in dispatcher.jobs(schedule.send_checkin)] == [(checkins[0].id,)]
 
 
 def test_ending_frees_the_peer_for_the_next_texter_in_the_queue(
@@ -406,7 +406,7 @@ def test_a_wrap_up_after_the_checkin_went_out_leaves_it_alone(session, line, now
         session, conversation_id=conversation.id, ended_by="texter", now=now, dispatcher=dispatcher
     )
     (checkin,) = followups(session, conversation)
-    sent = schedule.deliver(
+    sent = schedule.send_checkin(
         session, checkin_id=checkin.id, now=checkin.due_at, dispatcher=dispatcher
     )
     assert sent == "sent"

@@ -216,13 +216,13 @@ def test_outbound_queued_during_an_outage_is_sent_once_by_the_sweep(
     phone.sends("hi")
     set_service("dispatcher", Dispatcher(redis.Redis(port=1, socket_connect_timeout=0.2)), app)
     # The job runs (Redis for RQ is fine) but its reply cannot be enqueued.
-    from peerwork.texter.inbound import process_pending
+    from peerwork.texter.inbound import process_inbound
 
     phone.sends("2", run_jobs=False)
     message = db.session.scalars(
         select(Message).where(Message.direction == "inbound").order_by(Message.id.desc())
     ).first()
-    process_pending(
+    process_inbound(
         session,
         message_id=message.id,
         now=clock.now(),

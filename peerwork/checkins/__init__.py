@@ -6,6 +6,5 @@ calls `schedule.schedule_followup`); the texter's answers are read by
 
 May import: the SMS channel, hours and the ground below it. Never
 conversations or the texter's side (they import this package). Its web pages
-(`checkins.routes`, a peer's page) sit with the people and may import peers;
-`checkins.jobs` sits with the job entry points.
+(`checkins.routes`, a peer's page) sit with the people and may import peers.
 """

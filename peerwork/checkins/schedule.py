@@ -140,9 +140,7 @@ def enqueue_delivery(dispatcher, checkin: CheckIn) -> None:
         return  # the periodic sweep delivers it
     # Enqueued before the caller commits: harmless, as the job runs a day or
     # more later, and a job that finds no row returns quietly (the sweep repairs).
-    dispatcher.enqueue(
-        "checkins.jobs.send_checkin", checkin.id, at=checkin.due_at, job_id=job_id(checkin)
-    )
+    dispatcher.enqueue(send_checkin, checkin.id, at=checkin.due_at, job_id=job_id(checkin))
 
 
 def schedule_followup(
@@ -307,7 +305,7 @@ def _next_recurring(session: Session, checkin: CheckIn, now: datetime, dispatche
         )
 
 
-def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> str:
+def send_checkin(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> str:
     """Send one due check-in, or skip, drop or hold it; returns what happened."""
     checkin = session.get(CheckIn, checkin_id, populate_existing=True)
     if checkin is None or checkin.state != "scheduled":

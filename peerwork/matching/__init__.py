@@ -2,5 +2,4 @@
 
 May import: the SMS channel, hours, audit and the ground below them. Never
 conversations, checkins, safety or any person's package (they import it).
-`matching.jobs` sits with the job entry points.
 """

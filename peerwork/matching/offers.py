@@ -243,7 +243,7 @@ def _send_wave(
                 budget.get(c.peer_profile_id, c.capacity - c.active_conversations) - 1
             )
     dispatcher.enqueue(
-        "matching.jobs.expire_wave",
+        expire_wave,
         request.id,
         request.wave,
         at=expires_at,
@@ -271,7 +271,7 @@ def _schedule_reoffer(session: Session, request: SupportRequest, now: datetime, 
         return
     at = min(upcoming)
     dispatcher.enqueue(
-        "matching.jobs.reoffer",
+        reoffer,
         request.id,
         at=at,
         job_id=f"reoffer-{request.id}-{int(at.timestamp())}",

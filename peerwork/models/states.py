@@ -157,6 +157,9 @@ def move_dialog(texter, new: str, *, if_legal: bool = False) -> bool:
     return True
 
 
+# An outbound message not yet handed over for good (the next in its line waits).
+PENDING_DELIVERY = ("queued", "sending")
+
 # A request still looking for a peer (one per texter: a partial unique index holds it).
 OPEN_REQUEST_STATES = ("offering", "waiting", "held")
 

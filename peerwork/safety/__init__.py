@@ -2,5 +2,4 @@
 
 May import: matching (to mark a request as a crisis), the SMS channel, audit
 and the ground. Never conversations, checkins or any person's package.
-`safety.jobs` sits with the job entry points.
 """

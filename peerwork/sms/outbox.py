@@ -12,20 +12,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from rq import Retry
 from sqlalchemy import Connection, and_, event, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import Message, Program, states
 from peerwork.queue import MESSAGES, URGENT
-from peerwork.sms import segments
+from peerwork.sms import segments, sender
 
 # Temporary send errors: retry with growing pauses; permanent ones are never retried.
-SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 # Not yet sent nor given up: a later message to the same recipient waits for these.
-PENDING = ("queued", "sending")
 
 _PENDING_KEY = "peerwork.outbox.pending"
 _DISPATCHER_KEY = "peerwork.outbox.dispatcher"
@@ -85,17 +82,6 @@ def queue_sms(
     return message
 
 
-def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
-    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
-    return dispatcher.enqueue(
-        "jobs.send_message",
-        message_id,
-        queue=queue,
-        job_id=job_id or f"send-message-{message_id}",
-        retry=SEND_RETRY,
-    )
-
-
 def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
     """Those of `message_ids` behind an earlier pending message to the same recipient.
 
@@ -120,7 +106,7 @@ def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
                 earlier.recipient == Message.recipient,
                 same_recipient,
                 earlier.id < Message.id,
-                earlier.status.in_(PENDING),
+                earlier.status.in_(states.PENDING_DELIVERY),
             )
         ),
     )
@@ -146,7 +132,7 @@ def _dispatch_after_commit(session: Session) -> None:
     waiting = _waiting_in_line(session, [message_id for message_id, _ in pending])
     for message_id, queue in pending:
         if message_id not in waiting:
-            enqueue_send(dispatcher, message_id, queue)
+            sender.enqueue_send(dispatcher, message_id, queue)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -161,7 +147,7 @@ log = logging.getLogger(__name__)
 
 
 # The longest pause SEND_RETRY takes between attempts.
-RETRY_PATIENCE = timedelta(seconds=max(SEND_RETRY.intervals))
+RETRY_PATIENCE = timedelta(seconds=max(sender.SEND_RETRY.intervals))
 
 
 def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatcher) -> int:
@@ -208,11 +194,11 @@ def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatche
     for message_id, is_crisis, attempts in waiting:
         # A fresh job id per attempt: the lost job's id may still look "started".
         dispatcher.enqueue(
-            "jobs.send_message",
+            sender.send_message,
             message_id,
             queue=URGENT if is_crisis else MESSAGES,
             job_id=f"sweep-send-{message_id}-{attempts}",
-            retry=SEND_RETRY,
+            retry=sender.SEND_RETRY,
         )
     if waiting:
         log.info("outbox sweep re-enqueued %d message(s)", len(waiting))

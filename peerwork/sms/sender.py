@@ -38,15 +38,18 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from rq import Retry
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
 from peerwork.queue import MESSAGES, URGENT
-from peerwork.sms.outbox import PENDING, enqueue_send
 from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendError
 
 log = logging.getLogger(__name__)
+
+# RQ retries of a send that failed for now (seconds between attempts).
+SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 
 def _deliver(session: Session, message_id: int, new: str, **values) -> int:
@@ -63,12 +66,12 @@ def _deliver(session: Session, message_id: int, new: str, **values) -> int:
     )
 
 
-# The first try plus RQ's five retries (peerwork.sms.outbox.SEND_RETRY).
+# The first try plus RQ's five retries (SEND_RETRY).
 MAX_ATTEMPTS = 6
 
 
 # Seconds after its reserved second in which a scheduled send still holds it
-# (shorter than the first retry pause, peerwork.sms.outbox.SEND_RETRY).
+# (shorter than the first retry pause, SEND_RETRY).
 SLOT_GRACE = 5
 
 
@@ -124,7 +127,7 @@ def _earlier_pending(message: Message):
             line,
             earlier.direction == "outbound",
             earlier.id < message.id,
-            earlier.status.in_(PENDING),
+            earlier.status.in_(states.PENDING_DELIVERY),
         )
     )
 
@@ -136,7 +139,7 @@ def wake_next(session: Session, *, message: Message, dispatcher) -> int | None:
         return None
     head = session.execute(
         select(Message.id, Message.status, Message.is_crisis)
-        .where(line, Message.direction == "outbound", Message.status.in_(PENDING))
+        .where(line, Message.direction == "outbound", Message.status.in_(states.PENDING_DELIVERY))
         .order_by(Message.id)
         .limit(1)
     ).first()
@@ -303,3 +306,14 @@ def status_callback_url(config) -> str | None:
     """Where Twilio posts delivery updates (needs the public URL)."""
     base = config.get("PUBLIC_BASE_URL")
     return f"{base}/sms/status" if base else None
+
+
+def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
+    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
+    return dispatcher.enqueue(
+        send_message,
+        message_id,
+        queue=queue,
+        job_id=job_id or f"send-message-{message_id}",
+        retry=SEND_RETRY,
+    )

@@ -180,7 +180,7 @@ def receive(
 # -- the job's half --------------------------------------------------------------------
 
 
-def process_pending(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
+def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
     message = session.get(Message, message_id)
     if message is None or message.direction != "inbound" or message.texter_id is None:
@@ -226,7 +226,7 @@ def process_pending(session: Session, *, message_id: int, now: datetime, dispatc
 def enqueue_inbound(dispatcher, message_id: int, *, crisis: bool = False):
     """Hand a stored inbound message to the dialog job."""
     return dispatcher.enqueue(
-        "jobs.process_inbound",
+        process_inbound,
         message_id,
         queue=URGENT if crisis else DEFAULT,
         job_id=f"process-inbound-{message_id}",
