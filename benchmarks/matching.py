@@ -51,7 +51,7 @@ from peerwork.models import (  # noqa: E402
     User,
     peer_topics,
 )
-from peerwork.queue import RecordingDispatcher  # noqa: E402
+from tests.helpers import RecordingDispatcher  # noqa: E402
 
 TOPICS = 50
 OPEN_REQUESTS = 1000

@@ -14,15 +14,20 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
 from sqlalchemy import func, select
+from werkzeug.serving import run_simple
 
-from peerwork import clock
+from peerwork import accounts, clock, migrate
+from peerwork import demo as demo_data
+from peerwork.app import create_app
+from peerwork.auth.passwords import WeakPassword
 from peerwork.config import serving_instance_path
+from peerwork.extensions import db, get_redis, redis_url
+from peerwork.models import Organization
 from peerwork.safety import train as safety_train
+from peerwork.worker import run_scheduler, run_worker
 
 
 def _create_app():
-    from peerwork import create_app
-
     return create_app(instance_path=serving_instance_path())
 
 
@@ -32,7 +37,7 @@ def main() -> None:
 
 
 def register(app) -> None:
-    """Attach the commands to the app too, so `flask --app wsgi ...` has them."""
+    """Attach the commands to an app too, so `flask --app wsgi ...` has them (wsgi.py calls this)."""
     for command in COMMANDS:
         if command.name not in app.cli.commands:
             app.cli.add_command(command)
@@ -48,8 +53,6 @@ def db_group() -> None:
 @with_appcontext
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION (default: head)."""
-    from peerwork import migrate
-
     migrate.upgrade(current_app.config["DATABASE_URL"], revision)
     click.echo("Database is up to date.")
 
@@ -59,8 +62,6 @@ def db_upgrade(revision: str) -> None:
 @with_appcontext
 def db_downgrade(revision: str) -> None:
     """Revert migrations down to REVISION (default: one step)."""
-    from peerwork import migrate
-
     migrate.downgrade(current_app.config["DATABASE_URL"], revision)
 
 
@@ -70,8 +71,6 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def worker(burst: bool, no_scheduler: bool) -> None:
     """Run an RQ worker on every peerwork queue."""
-    from peerwork.worker import run_worker
-
     run_worker(current_app._get_current_object(), burst=burst, with_scheduler=not no_scheduler)
 
 
@@ -79,8 +78,6 @@ def worker(burst: bool, no_scheduler: bool) -> None:
 @with_appcontext
 def scheduler() -> None:
     """Run the periodic upkeep scheduler (outbox sweep, expiry, check-ins, purge)."""
-    from peerwork.worker import run_scheduler
-
     run_scheduler(current_app._get_current_object())
 
 
@@ -97,10 +94,6 @@ def scheduler() -> None:
 @with_appcontext
 def create_admin(email: str, name: str, organization_name: str, password: str | None) -> None:
     """Create an organization admin account."""
-    from peerwork import accounts
-    from peerwork.auth.passwords import WeakPassword
-    from peerwork.extensions import db
-
     if password is None:
         password = getpass.getpass("Password: ")
     try:
@@ -123,9 +116,6 @@ def create_admin(email: str, name: str, organization_name: str, password: str | 
 @with_appcontext
 def demo() -> None:
     """Load the demo organization, program, peers and logins."""
-    from peerwork import demo as demo_data
-    from peerwork.extensions import db
-
     try:
         demo_data.refuse_in_production(current_app.config["ENV"])
     except demo_data.DemoRefused as exc:
@@ -136,9 +126,6 @@ def demo() -> None:
 
 
 def _has_data() -> bool:
-    from peerwork.extensions import db
-    from peerwork.models import Organization
-
     return bool(db.session.scalar(select(func.count(Organization.id))))
 
 
@@ -149,9 +136,6 @@ def _has_data() -> bool:
 @with_appcontext
 def run_all(host: str, port: int, no_demo: bool) -> None:
     """Run everything: web, worker, scheduler (and the embedded Redis and SQLite)."""
-    from peerwork import migrate
-    from peerwork.extensions import db, get_redis, redis_url
-
     app = current_app._get_current_object()
     if app.config["ENV"] == "production":
         raise click.ClickException(
@@ -161,8 +145,6 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
     env = dict(os.environ, REDIS_URL=redis_url(app), PEERWORK_INSTANCE=app.instance_path)
     migrate.upgrade(app.config["DATABASE_URL"])
     if not no_demo and not _has_data():
-        from peerwork import demo as demo_data
-
         summary = demo_data.load(db.session, now=clock.now())
         db.session.commit()
         click.echo(demo_data.describe(summary))
@@ -190,8 +172,6 @@ def run_all(host: str, port: int, no_demo: bool) -> None:
         click.echo(f"Text the program as an employee at {base}/dev/phone/")
     try:
         # Flask's app.run() refuses to run under its own CLI; call Werkzeug directly.
-        from werkzeug.serving import run_simple
-
         run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
     finally:
         stop_children()

@@ -1,20 +1,26 @@
-"""The conversation core: relaying, ending, flagging and reading conversations.
+"""The conversation core: relaying, ending, handing back, flagging and reading conversations.
 
 A conversation exists from the moment a peer accepts a request
 (`matching.offers.accept_offer`) until the texter texts DONE, the peer ends
-it with a wrap-up, the texter opts out, or the peer steps away. Every
-function flushes and leaves the commit to its caller.
+it with a wrap-up, the texter opts out, or the peer steps away. Ending one
+calls what follows directly: the check-in (`checkins.schedule`) and waking
+the waiting queue (`matching.offers`). Every function flushes and leaves the
+commit to its caller.
+
+May import: matching, checkins, safety (a flag is an alert), the SMS channel
+and the ground below it.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from peerwork.checkins import schedule
+from peerwork.matching import offers
 from peerwork.models import (
     CHECKIN_CHOICES,
     Alert,
@@ -22,11 +28,11 @@ from peerwork.models import (
     Message,
     PeerProfile,
     Program,
-    SupportRequest,
     Texter,
     states,
 )
 from peerwork.models.texting import OPENING_KIND
+from peerwork.safety import escalation
 from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
@@ -37,11 +43,6 @@ NO_WRAP_UP = ("handback",)
 PREVIEW_CHARS = 90
 # A bare menu number says nothing a peer can read ("2", "#3.").
 _MENU_NUMBER = re.compile(r"#?\d{1,3}\.?")
-
-# Called after a conversation ends and again after its wrap-up, as
-# hook(session, conversation, now, dispatcher): the check-ins work appends its
-# scheduler here, which keeps the follow-up in step with `checkin_choice`.
-AFTER_END_HOOKS: list[Callable] = []
 
 
 class ConversationError(Exception):
@@ -121,7 +122,7 @@ def peer_reply(
             f"That message is too long ({len(body)} characters; the limit is {MAX_REPLY_CHARS})."
         )
     texter = session.get(Texter, conversation.texter_id)
-    if texter.opted_out_at is not None or texter.dialog_state == "opted_out":
+    if texter.opted_out:
         raise ConversationError("The texter has stopped messages from this number.")
     program = session.get(Program, conversation.program_id)
     message = queue_sms(
@@ -161,15 +162,15 @@ def end_conversation(
         raise ValueError(f"unknown ended_by: {ended_by}")
     if checkin_choice is not None and checkin_choice not in CHECKIN_CHOICES:
         raise ConversationError("Choose when to check in: none, 1 day, 3 days or 1 week.")
-    ended = session.execute(
-        update(Conversation)
-        .where(
-            Conversation.id == conversation_id,
-            Conversation.state.in_(states.CONVERSATION.sources("ended")),
-        )
-        .values(state="ended", ended_at=now, ended_by=ended_by)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    ended = states.transition(
+        session,
+        Conversation,
+        conversation_id,
+        states.CONVERSATION,
+        "ended",
+        ended_at=now,
+        ended_by=ended_by,
+    )
     conversation = session.get(Conversation, conversation_id, populate_existing=True)
     if not ended:
         return conversation
@@ -179,15 +180,7 @@ def end_conversation(
     if topic_id is not None:
         conversation.topic_id = topic_id
     # Request first, then the peer row: the same lock order as accepting.
-    session.execute(
-        update(SupportRequest)
-        .where(
-            SupportRequest.id == conversation.request_id,
-            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("closed")),
-        )
-        .values(state="closed", closed_at=now)
-        .execution_options(synchronize_session="fetch")
-    )
+    offers.close_request(session, request_id=conversation.request_id, now=now)
     session.execute(
         update(PeerProfile)
         .where(
@@ -198,9 +191,9 @@ def end_conversation(
         .execution_options(synchronize_session="fetch")
     )
     texter = session.get(Texter, conversation.texter_id, populate_existing=True)
-    opted_out = ended_by == "optout" or texter.dialog_state == "opted_out"
+    opted_out = ended_by == "optout" or texter.opted_out
     if not opted_out and texter.dialog_state == "connected":
-        states.DIALOG.advance(texter, "idle", attr="dialog_state")
+        states.move_dialog(texter, "idle")
     if notify_texter and not opted_out and ended_by != "handback":
         if ended_by == "peer":
             peer = session.get(PeerProfile, conversation.peer_profile_id)
@@ -217,10 +210,8 @@ def end_conversation(
             conversation_id=conversation.id,
         )
     session.flush()
-    for hook in AFTER_END_HOOKS:
-        hook(session, conversation, now, dispatcher)
-    from peerwork.matching import offers
-
+    # What follows an end: the check-in (as chosen), and the freed peer's next texter.
+    schedule.schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
     offers.wake_waiting(session, program_id=conversation.program_id, now=now, dispatcher=dispatcher)
     session.flush()
     return conversation
@@ -240,7 +231,7 @@ def wrap_up(
     """Record the peer's wrap-up of an ended conversation, once; False if it already had one.
 
     Whoever ended it, the program's default check-in was scheduled at the end;
-    the wrap-up's choice moves or cancels it (the end hooks run again).
+    the wrap-up's choice moves or cancels it.
     """
     conversation = _own_conversation(session, conversation_id, peer_profile_id)
     if checkin_choice not in CHECKIN_CHOICES:
@@ -267,8 +258,8 @@ def wrap_up(
     if not recorded:
         return False
     conversation = session.get(Conversation, conversation.id, populate_existing=True)
-    for hook in AFTER_END_HOOKS:
-        hook(session, conversation, now, dispatcher)
+    # The wrap-up's choice moves or cancels the check-in scheduled at the end.
+    schedule.schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
     session.flush()
     return True
 
@@ -372,17 +363,13 @@ def flag_for_supervisor(
     if not reason:
         raise ConversationError("Say in a few words why you need a supervisor.")
     peer = session.get(PeerProfile, peer_profile_id)
-    alert = Alert(
-        program_id=conversation.program_id,
-        kind="flag",
-        state="open",
-        reason=reason[:300],
-        conversation_id=conversation.id,
-        texter_id=conversation.texter_id,
+    alert = escalation.raise_flag(
+        session,
+        conversation=conversation,
         raised_by_id=peer.user_id,
-        created_at=now,
+        reason=reason,
+        now=now,
     )
-    session.add(alert)
     conversation.flagged_at = conversation.flagged_at or now
     session.flush()
     return alert
@@ -425,5 +412,40 @@ def unread_counts(session: Session, *, peer_profile_id: int) -> dict[int, int]:
     return {conversation_id: count for conversation_id, count in rows}
 
 
-# The check-ins area registers its scheduler in AFTER_END_HOOKS on import.
-import peerwork.checkins  # noqa: E402, F401
+def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatcher):
+    """A peer stepped away: end their conversation and find the texter someone else."""
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None or conversation.state != "active":
+        return None
+    end_conversation(
+        session,
+        conversation_id=conversation_id,
+        ended_by="handback",
+        now=now,
+        dispatcher=dispatcher,
+        notify_texter=False,
+        checkin_choice="none",
+    )
+    texter = session.get(Texter, conversation.texter_id)
+    if texter.opted_out:
+        return None
+    program = session.get(Program, conversation.program_id)
+    queue_sms(
+        session,
+        program=program,
+        body=texts.for_program("peer_stepped_away", program),
+        now=now,
+        dispatcher=dispatcher,
+        texter_id=texter.id,
+        conversation_id=conversation.id,
+    )
+    return offers.open_request(
+        session,
+        program_id=conversation.program_id,
+        texter_id=texter.id,
+        topic_id=conversation.topic_id,
+        now=now,
+        dispatcher=dispatcher,
+        is_crisis=conversation.is_crisis,
+        source="handback",
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 
+from flask import current_app
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
@@ -71,8 +72,6 @@ class AppSession(Session):
             return bind
         if self.bind is not None:
             return self.bind
-        from flask import current_app
-
         return current_app.extensions["peerwork.db"]
 
 
@@ -94,8 +93,6 @@ class Database:
     @property
     def engine(self) -> Engine:
         """The current app's engine."""
-        from flask import current_app
-
         return current_app.extensions["peerwork.db"]
 
     def _remove_session(self, _exc=None) -> None:

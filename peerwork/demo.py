@@ -15,6 +15,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork import accounts
+from peerwork.admin import contacts, programs
+from peerwork.checkins import defaults as care_defaults
+from peerwork.extensions import get_vault
 from peerwork.models import (
     WEEKDAYS,
     Organization,
@@ -23,6 +26,7 @@ from peerwork.models import (
     TrainingAttempt,
     TrainingModule,
 )
+from peerwork.phones import pretty
 
 ORG_NAME = "Acme Logistics"
 PROGRAM_NAME = "Acme Peer Line"
@@ -81,9 +85,6 @@ class DemoSummary:
 
 def load(session: Session, *, now: datetime) -> DemoSummary:
     """Create the demo organization unless it exists; return what to print."""
-    from peerwork.admin import contacts, programs
-    from peerwork.extensions import get_vault
-
     summary = DemoSummary(created=False)
     summary.logins = [("admin", ADMIN[0], ADMIN[2]), ("supervisor", SUPERVISOR[0], SUPERVISOR[2])]
     summary.logins += [("peer", email, password) for email, _n, _a, password, _t in PEERS]
@@ -196,15 +197,11 @@ def load(session: Session, *, now: datetime) -> DemoSummary:
 
 def _install_optional_defaults(session: Session, program: Program, now: datetime) -> None:
     """Skill cards (from the check-ins area), when that area provides them."""
-    from peerwork.checkins import defaults as care_defaults
-
     care_defaults.install_defaults(session, program_id=program.id, now=now)
 
 
 def describe(summary: DemoSummary) -> str:
     """The lines printed after loading the demo."""
-    from peerwork.phones import pretty
-
     head = "Demo data loaded." if summary.created else "Demo data is already there."
     lines = [
         head,

@@ -32,6 +32,8 @@ from datetime import datetime
 from flask import Flask, Response, render_template, request
 from sqlalchemy.exc import DataError, DBAPIError, StatementError
 
+from peerwork.extensions import db
+
 log = logging.getLogger(__name__)
 
 # C0 controls except tab (\x09), LF (\x0a) and CR (\x0d).
@@ -147,8 +149,6 @@ def _database_refused_value(error: StatementError):
     )
     if not is_value_error:
         raise error
-    from peerwork.extensions import db
-
     db.session.rollback()
     # The class name only: the message would quote the value (a phone number, a body).
     log.warning("database refused a value on %s (%s)", request.endpoint, type(error.orig).__name__)

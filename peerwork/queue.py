@@ -1,7 +1,9 @@
 """RQ access: queue names in one place, and a small dispatcher domain code uses.
 
 Domain functions never import RQ. They receive a `Dispatcher` (or a test
-double with the same methods) and hand it a job *name* and ids. Redis only
+double with the same methods) and hand it a job by reference (the domain
+function the job runs, e.g. `offers.expire_wave`) and ids; the job that runs
+it is the same-named entry point in `peerwork.jobs`. Redis only
 carries ids: every job reloads its rows, and every piece of work the jobs do
 is recorded in the database first, so a lost enqueue (Redis down) is repaired
 by the periodic sweeps.
@@ -10,10 +12,13 @@ by the periodic sweeps.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import redis
 from rq import Queue, Retry
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +34,21 @@ MAINTENANCE = "maintenance"  # sweeps, purge
 QUEUE_NAMES = (URGENT, DEFAULT, MESSAGES, MAINTENANCE)
 
 
+# Where every job RQ runs lives (one registry; see peerwork/jobs.py).
+ENTRY_POINTS_MODULE = "peerwork.jobs"
+
+
+def entry_point(job: Callable) -> str:
+    """The dotted path RQ runs for `job`: its same-named entry point in peerwork.jobs."""
+    return f"{ENTRY_POINTS_MODULE}.{job.__name__}"
+
+
 def queue_name(prefix: str, name: str) -> str:
     return f"{prefix}:{name}" if prefix else name
 
 
 class Dispatcher:
-    """Enqueues jobs by dotted name (ids as arguments); survives a Redis outage."""
+    """Enqueues jobs by reference (ids as arguments); survives a Redis outage."""
 
     def __init__(self, connection: redis.Redis, prefix: str = "peerwork") -> None:
         self.connection = connection
@@ -48,7 +62,7 @@ class Dispatcher:
 
     def enqueue(
         self,
-        job: str,
+        job: Callable,
         *args,
         queue: str = DEFAULT,
         at: datetime | None = None,
@@ -57,14 +71,15 @@ class Dispatcher:
         retry: Retry | None = None,
         timeout: int = 60,
     ):
-        """Enqueue `peerwork.<job>(*args)`; return the job, or None if Redis is down.
+        """Enqueue the entry point of `job`; return the RQ job, or None if Redis is down.
 
-        `job` is a dotted path below the package, e.g. "sms.jobs.send_message".
+        `job` is a domain function (e.g. `offers.expire_wave`) or an entry
+        point of `peerwork.jobs`; RQ runs `peerwork.jobs.<its name>`.
 
         A `job_id` makes the enqueue idempotent: a job already waiting under
         that id is not enqueued twice.
         """
-        func = f"peerwork.{job}"
+        func = entry_point(job)
         q = self.queue(queue)
         options = {
             "job_id": job_id,
@@ -83,13 +98,10 @@ class Dispatcher:
             return q.enqueue(func, *args, **options)
         except redis.RedisError as exc:
             # The work is recorded in the database; a sweep will enqueue it again.
-            log.warning("could not enqueue %s: %s (a sweep will retry)", job, type(exc).__name__)
+            log.warning("could not enqueue %s: %s (a sweep will retry)", func, type(exc).__name__)
             return None
 
     def _already_pending(self, job_id: str) -> bool:
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job, JobStatus
-
         try:
             status = Job.fetch(job_id, connection=self.connection).get_status(refresh=False)
         except NoSuchJobError:
@@ -100,17 +112,3 @@ class Dispatcher:
             JobStatus.DEFERRED,
             JobStatus.STARTED,
         }
-
-
-class RecordingDispatcher:
-    """A test double: records what would be enqueued and runs nothing."""
-
-    def __init__(self) -> None:
-        self.calls: list[dict] = []
-
-    def enqueue(self, job: str, *args, **kwargs):
-        self.calls.append({"job": job, "args": args, **kwargs})
-        return None
-
-    def jobs(self, name: str) -> list[tuple]:
-        return [c["args"] for c in self.calls if c["job"] == name]

@@ -3,41 +3,28 @@
 `peerwork worker` runs an RQ worker on every queue, most urgent first, with
 RQ's scheduler for `enqueue_at`/`enqueue_in` jobs (offer expiry, check-ins).
 `peerwork scheduler` runs RQ's CronScheduler for the periodic upkeep jobs
-each area lists in its `jobs.PERIODIC`; every one of them is idempotent, so
+listed in `peerwork.jobs.PERIODIC`; every one of them is idempotent, so
 running a scheduler on more than one host is safe (merely wasteful).
 """
 
 from __future__ import annotations
 
-import importlib
 import logging
 
 from rq import Worker
 from rq.cron import CronScheduler
 
+from peerwork import jobs
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.jobs import use_app
-from peerwork.queue import DEFAULT, MAINTENANCE, queue_name
+from peerwork.queue import DEFAULT, queue_name
 
 log = logging.getLogger(__name__)
 
-# Areas whose `jobs` module may list PERIODIC = [(function, seconds, queue)].
-JOB_AREAS = ("sms", "matching", "safety", "checkins", "privacy")
-
 
 def periodic_jobs() -> list[tuple]:
-    found = []
-    for area in JOB_AREAS:
-        try:
-            module = importlib.import_module(f"peerwork.{area}.jobs")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"peerwork.{area}.jobs":
-                raise
-            continue
-        for entry in getattr(module, "PERIODIC", ()):
-            func, seconds, *rest = entry
-            found.append((func, seconds, rest[0] if rest else MAINTENANCE))
-    return found
+    """The periodic upkeep: (job, seconds, queue), from the one registry."""
+    return list(jobs.PERIODIC)
 
 
 def build_worker(app, *, name: str | None = None) -> Worker:

@@ -88,3 +88,27 @@ def accepted_conversation(session, program, texter, peer, now, dispatcher) -> Co
     return offers.accept_offer(
         session, offer_id=offer.id, peer_profile_id=peer.id, now=now, dispatcher=dispatcher
     )
+
+
+class RecordingDispatcher:
+    """A test double for peerwork.queue.Dispatcher: records what would be enqueued, runs nothing."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict] = []
+
+    def enqueue(self, job, *args, **kwargs):
+        self.calls.append({"job": job, "args": args, **kwargs})
+        return None
+
+    def jobs(self, job) -> list[tuple]:
+        """The arguments of every enqueue of `job` (a domain function or entry point)."""
+        return [c["args"] for c in self.calls if c["job"] is job]
+
+
+def matching_sweep(session, *, now, dispatcher) -> None:
+    """What the `matching_sweep` job does, on the test's session: the queue, then long waits."""
+    from peerwork.matching import upkeep
+    from peerwork.safety import escalation
+
+    upkeep.run_sweep(session, now=now, dispatcher=dispatcher)
+    escalation.raise_wait_alerts(session, now=now, dispatcher=dispatcher)

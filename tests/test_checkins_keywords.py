@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -12,7 +13,7 @@ from peerwork.checkins.schedule import WEEKLY_DAYS
 from peerwork.extensions import get_dispatcher, get_vault
 from peerwork.matching import offers
 from peerwork.models import CheckIn, CrisisPlan, Message, Offer, Resource, SupportRequest, Texter
-from peerwork.sms.keywords import OPT_OUT_WORDS, REGISTRY
+from peerwork.texter.keywords import OPT_OUT_WORDS, REGISTRY
 from tests.sms_helpers import Phone
 
 
@@ -194,3 +195,32 @@ def test_checkin_weekly_and_off(session, phone, now):
 
     phone.sends("CHECKIN")
     assert "CHECKIN WEEKLY" in phone.last() and "CHECKIN OFF" in phone.last()
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_talk_while_the_line_is_closed_says_when_it_opens(
+    session, make, client, jobs, now, travel, keep
+):
+    program = make.program(
+        name="Acme Peer Line",
+        wave_size=1,
+        messages_per_second=50,
+        hours={day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")},
+        keep_requests_after_hours=keep,
+    )
+    robin = make.peer(program, alias="Robin")
+    phone = Phone(client, program, "+17165550178", jobs)
+    conversation = connect(session, phone, robin, now)
+    phone.sends("DONE")
+    travel.shift(timedelta(hours=9))  # Wednesday 19:00 in New York: closed
+    phone.sends("TALK")
+    reply = phone.last()
+    assert reply.startswith("We're closed now.")
+    assert "we open tomorrow at 9am." in reply, reply
+    request = session.scalar(
+        select(SupportRequest).where(SupportRequest.id != conversation.request_id)
+    )
+    if keep:
+        assert (request.state, request.preferred_peer_id) == ("held", robin.id)
+    else:
+        assert request is None

@@ -17,8 +17,8 @@ from rq.scheduler import RQScheduler
 from sqlalchemy import select
 
 from peerwork import conversations
-from peerwork.checkins import jobs as checkin_jobs
 from peerwork.checkins import schedule
+from peerwork.checkins import upkeep as checkin_upkeep
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.matching import offers
 from peerwork.models import CheckIn, Offer, PeerProfile, Program, SupportRequest
@@ -146,9 +146,9 @@ def test_a_three_day_checkin_goes_out_once_at_the_same_local_time(session, phone
 
     # Later stops, the sweep and a second run of the job send nothing more.
     days.go(local("2026-11-28 18:00"))
-    checkin_jobs.run_sweep(session, now=local("2026-11-28 18:00"), dispatcher=get_dispatcher())
+    checkin_upkeep.run_sweep(session, now=local("2026-11-28 18:00"), dispatcher=get_dispatcher())
     assert (
-        schedule.deliver(
+        schedule.send_checkin(
             session,
             checkin_id=checkin.id,
             now=local("2026-11-28 18:00"),
@@ -243,7 +243,7 @@ def test_a_checkin_delayed_past_its_time_to_live_is_dropped(session, jobs, phone
 
     # The worker comes back at 03:00: the sweep finds the check-in and drops it.
     days.go(local("2026-11-27 03:00"))
-    checkin_jobs.run_sweep(session, now=local("2026-11-27 03:00"), dispatcher=get_dispatcher())
+    checkin_upkeep.run_sweep(session, now=local("2026-11-27 03:00"), dispatcher=get_dispatcher())
     session.commit()
     days.run_due()
     assert checkin_texts(phone) == []
@@ -257,7 +257,7 @@ def test_the_sweep_sends_a_checkin_whose_job_was_lost_while_it_is_still_fresh(
     get_redis().flushdb()
     days.go(local("2026-11-26 11:00"))
     assert checkin_texts(phone) == []
-    checkin_jobs.run_sweep(session, now=local("2026-11-26 11:00"), dispatcher=get_dispatcher())
+    checkin_upkeep.run_sweep(session, now=local("2026-11-26 11:00"), dispatcher=get_dispatcher())
     session.commit()
     days.run_due()
     assert len(checkin_texts(phone)) == 1

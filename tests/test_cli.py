@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from peerwork import demo
+from peerwork.cli import main
 from peerwork.matching.eligibility import is_certified
 from peerwork.models import EscalationContact, PeerProfile, Program, SkillCard, User
 
@@ -59,6 +60,7 @@ def test_demo_logins_work_in_the_browser_path(client, session, now):
 def test_create_admin_command(app, session):
     runner = app.test_cli_runner()
     result = runner.invoke(
+        main,
         args=[
             "create-admin",
             "--email",
@@ -79,6 +81,7 @@ def test_create_admin_command(app, session):
 def test_create_admin_refuses_a_weak_password_and_creates_nothing(app, session):
     runner = app.test_cli_runner()
     result = runner.invoke(
+        main,
         args=[
             "create-admin",
             "--email",
@@ -93,3 +96,11 @@ def test_create_admin_refuses_a_weak_password_and_creates_nothing(app, session):
     assert result.exit_code != 0
     assert "at least 12 characters" in result.output
     assert session.scalar(select(User).where(User.email == "weak@example.com")) is None
+
+
+def test_register_gives_flask_the_peerwork_commands(app):
+    from peerwork.cli import register
+
+    assert "create-admin" not in app.cli.commands  # the factory does not import the CLI
+    register(app)
+    assert {"create-admin", "worker", "scheduler", "db", "demo"} <= set(app.cli.commands)

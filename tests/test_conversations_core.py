@@ -8,9 +8,11 @@ import pytest
 from sqlalchemy import select
 
 from peerwork import conversations
+from peerwork.checkins import schedule
 from peerwork.matching import offers
 from peerwork.models import (
     Alert,
+    CheckIn,
     Conversation,
     Message,
     Offer,
@@ -18,8 +20,7 @@ from peerwork.models import (
     SupportRequest,
     Texter,
 )
-from peerwork.queue import RecordingDispatcher
-from tests.helpers import accepted_conversation
+from tests.helpers import RecordingDispatcher, accepted_conversation
 
 
 @pytest.fixture
@@ -252,26 +253,22 @@ def test_an_opted_out_texter_is_not_texted_when_the_conversation_ends(
     assert len(outbound(session, recipient="texter")) == before
 
 
-def test_after_end_hooks_run_once_with_the_ended_conversation(session, line, now, dispatcher):
-    _program, _peer, _texter, conversation = line
-    seen = []
-
-    def hook(session_, ended, when, dispatcher_):
-        seen.append((ended.id, ended.state, when))
-
-    conversations.AFTER_END_HOOKS.append(hook)
-    try:
-        for _ in range(2):
-            conversations.end_conversation(
-                session,
-                conversation_id=conversation.id,
-                ended_by="texter",
-                now=now,
-                dispatcher=dispatcher,
-            )
-    finally:
-        conversations.AFTER_END_HOOKS.remove(hook)
-    assert seen == [(conversation.id, "ended", now)]
+def test_what_follows_an_end_runs_once_with_the_ended_conversation(session, line, now, dispatcher):
+    """Ending calls the check-in scheduling directly, once, however often it is asked."""
+    _program, _peer, texter, conversation = line
+    for _ in range(2):
+        conversations.end_conversation(
+            session,
+            conversation_id=conversation.id,
+            ended_by="texter",
+            now=now,
+            dispatcher=dispatcher,
+        )
+    checkins = session.scalars(select(CheckIn).where(CheckIn.texter_id == texter.id)).all()
+    assert [(c.conversation_id, c.kind, c.state) for c in checkins] == [
+        (conversation.id, "followup", "scheduled")
+    ]
+    assert [args for args in dispatcher.jobs(schedule.send_checkin)] == [(checkins[0].id,)]
 
 
 def test_ending_frees_the_peer_for_the_next_texter_in_the_queue(
@@ -409,7 +406,7 @@ def test_a_wrap_up_after_the_checkin_went_out_leaves_it_alone(session, line, now
         session, conversation_id=conversation.id, ended_by="texter", now=now, dispatcher=dispatcher
     )
     (checkin,) = followups(session, conversation)
-    sent = schedule.deliver(
+    sent = schedule.send_checkin(
         session, checkin_id=checkin.id, now=checkin.due_at, dispatcher=dispatcher
     )
     assert sent == "sent"

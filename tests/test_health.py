@@ -11,6 +11,7 @@ from rq import Worker
 from peerwork import create_app
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.models import Message
+from peerwork.sms import sender
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 
 CLOSED_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:1/nothing"
@@ -97,7 +98,7 @@ def test_readiness_reports_backlogs_without_numbers_or_words(client, make, now):
         ]
     )
     session.commit()
-    get_dispatcher().enqueue("sms.jobs.noop_for_health_test", queue="messages")
+    get_dispatcher().enqueue(sender.send_message, 999999, queue="messages")
 
     response = client.get("/readyz")
     report = response.get_json()

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from peerwork.extensions import db
 from peerwork.matching import offers
 from peerwork.models import Conversation, Offer, PeerProfile, SupportRequest
-from peerwork.queue import RecordingDispatcher
+from tests.helpers import RecordingDispatcher
 
 PEERS = 8
 

@@ -8,9 +8,9 @@ import pytest
 import time_machine
 from sqlalchemy import select
 
+from peerwork import conversations
 from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import offers
-from peerwork.matching.jobs import run_sweep
 from peerwork.models import (
     Alert,
     AuditEvent,
@@ -24,6 +24,7 @@ from peerwork.models import (
     User,
 )
 from peerwork.sms import texts
+from tests.helpers import matching_sweep as run_sweep
 
 OPENING = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
 
@@ -82,7 +83,7 @@ def test_first_wave_goes_to_the_best_peers_and_its_expiry_is_scheduled(
     sent = open_offers(session, request.id)
     assert {o.peer_profile_id for o in sent} == {fresh.id, second.id}
     assert all(o.expires_at == now + timedelta(seconds=90) for o in sent)
-    assert [name for name, _ in jobs.scheduled()] == ["peerwork.matching.jobs.expire_wave"]
+    assert [name for name, _ in jobs.scheduled()] == ["peerwork.jobs.expire_wave"]
     assert session.get(Texter, texter.id).dialog_state == "waiting"
 
 
@@ -370,7 +371,7 @@ def test_hand_back_ends_the_conversation_and_finds_someone_else(session, make, n
     other = make.peer(program)
     session.get(User, leaving.user_id).active = False
     later = now + timedelta(minutes=5)
-    renewed = offers.hand_back(
+    renewed = conversations.hand_back(
         session, conversation_id=conversation.id, now=later, dispatcher=dispatcher
     )
     conversation = session.get(Conversation, conversation.id)
@@ -381,7 +382,9 @@ def test_hand_back_ends_the_conversation_and_finds_someone_else(session, make, n
     assert texts_to(session, texter=texter)[-1].startswith("Your peer had to step away")
     assert session.get(Texter, texter.id).dialog_state == "waiting"
     assert (
-        offers.hand_back(session, conversation_id=conversation.id, now=later, dispatcher=dispatcher)
+        conversations.hand_back(
+            session, conversation_id=conversation.id, now=later, dispatcher=dispatcher
+        )
         is None
     )
 

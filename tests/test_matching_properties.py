@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from peerwork import conversations
 from peerwork.matching import offers
-from peerwork.matching.jobs import run_sweep
 from peerwork.models import (
     Conversation,
     Offer,
@@ -20,8 +19,9 @@ from peerwork.models import (
     TrainingModule,
     User,
 )
-from peerwork.queue import RecordingDispatcher
 from tests.factories import ALL_WEEK
+from tests.helpers import RecordingDispatcher
+from tests.helpers import matching_sweep as run_sweep
 
 SCHEDULES = {"all week": ALL_WEEK, "mondays only": {"mon": [["00:00", "24:00"]]}, "none": {}}
 

@@ -182,15 +182,15 @@ def test_each_program_keeps_its_own_period_and_unsent_messages_keep_their_words(
 
 
 def test_the_scheduled_job_purges_through_a_worker(session, make, program, now, jobs):
-    from peerwork.privacy import jobs as privacy_jobs
+    from peerwork import jobs as peerwork_jobs
     from peerwork.worker import periodic_jobs
 
-    assert privacy_jobs.purge_old_bodies in [func for func, _, _ in periodic_jobs()]
+    assert peerwork_jobs.purge_old_bodies in [func for func, _, _ in periodic_jobs()]
     _history(session, make, program, now, days=35)
     session.commit()
     with time_machine.travel(now, tick=False):
-        jobs.dispatcher.enqueue("privacy.jobs.purge_old_bodies")
-        jobs.dispatcher.enqueue("privacy.jobs.purge_old_bodies")
+        jobs.dispatcher.enqueue(peerwork_jobs.purge_old_bodies)
+        jobs.dispatcher.enqueue(peerwork_jobs.purge_old_bodies)
         jobs.run()
     assert jobs.failed() == []
     left = session.scalar(

@@ -9,6 +9,7 @@ import redis
 import time_machine
 from sqlalchemy import func, select
 
+from peerwork import jobs as peerwork_jobs
 from peerwork.extensions import db, get_redis, get_vault, set_service
 from peerwork.matching import offers
 from peerwork.models import (
@@ -20,12 +21,11 @@ from peerwork.models import (
     Offer,
     SupportRequest,
 )
-from peerwork.queue import Dispatcher, RecordingDispatcher
+from peerwork.queue import Dispatcher
 from peerwork.safety import escalation
-from peerwork.safety import jobs as safety_jobs
-from peerwork.sms import jobs as sms_jobs
 from peerwork.sms import texts
-from tests.helpers import ask_for_peer
+from peerwork.texter.inbound import sweep_inbound
+from tests.helpers import RecordingDispatcher, ask_for_peer
 from tests.sms_helpers import FakeTransport, Phone
 
 TEXTER_PHONE = "+17165550188"
@@ -171,7 +171,7 @@ def test_a_crisis_in_a_conversation_flags_it_and_alerts_supervisors_once(
     assert to_staff[0].body == texts.for_program("staff_crisis_alert", program)
     assert to_staff[0].is_crisis
     # Escalation is scheduled for the end of the acknowledgement window.
-    scheduled = [c for c in dispatcher.calls if c["job"] == "safety.jobs.escalate_alert"]
+    scheduled = [c for c in dispatcher.calls if c["job"] is escalation.escalate_alert]
     assert len(scheduled) == 1
     assert scheduled[0]["args"] == (alert.id,)
     assert scheduled[0]["at"] == now + timedelta(minutes=5)
@@ -334,13 +334,13 @@ def test_an_unacknowledged_crisis_goes_to_the_backup_after_the_window(
 
     with time_machine.travel(now + timedelta(minutes=4), tick=False):
         jobs.run(until=now + timedelta(minutes=4))
-        safety_jobs.safety_sweep()
+        peerwork_jobs.safety_sweep()
     assert db.session.get(Alert, alert_id).state == "open"
     assert transport.bodies_to(BACKUP_PHONE) == []
 
     with time_machine.travel(now + timedelta(minutes=5, seconds=1), tick=False):
         jobs.run(until=now + timedelta(minutes=5, seconds=1))
-        safety_jobs.safety_sweep()  # the sweep finds nothing more to do
+        peerwork_jobs.safety_sweep()  # the sweep finds nothing more to do
         jobs.run(until=now + timedelta(minutes=5, seconds=2))
     alert = db.session.get(Alert, alert_id)
     assert alert.state == "escalated"
@@ -369,7 +369,7 @@ def test_an_acknowledged_crisis_never_reaches_the_backup(app, make, program, now
         db.session.commit()
     with time_machine.travel(now + timedelta(minutes=30), tick=False):
         jobs.run(until=now + timedelta(minutes=30))
-        safety_jobs.safety_sweep()
+        peerwork_jobs.safety_sweep()
         jobs.run(until=now + timedelta(minutes=30))
     alert = db.session.get(Alert, alert_id)
     assert alert.state == "acknowledged" and alert.escalated_at is None
@@ -392,7 +392,7 @@ def test_with_no_backup_contact_the_supervisors_are_texted_again(session, make, 
     assert len(bodies) == 2 and "backup alert" in bodies[1]
     assert alert.state == "escalated"
     assert (
-        escalation.escalate(
+        escalation.escalate_alert(
             session, alert_id=alert.id, now=now + timedelta(minutes=9), dispatcher=None
         )
         is False
@@ -462,7 +462,7 @@ def test_with_redis_stopped_the_crisis_reply_still_goes_out_and_the_alert_follow
     # Redis is back: the inbound sweep re-enqueues the dialog job, which escalates.
     sweep_at = db.session.scalar(select(func.max(Message.created_at))) + timedelta(minutes=1)
     assert (
-        sms_jobs.sweep_inbound(
+        sweep_inbound(
             session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher
         )
         == 1
@@ -473,9 +473,7 @@ def test_with_redis_stopped_the_crisis_reply_still_goes_out_and_the_alert_follow
     escalation.handle_missed_crisis_messages(
         session, now=sweep_at, dispatcher=good_dispatcher, after=timedelta(seconds=30)
     )
-    sms_jobs.sweep_inbound(
-        session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher
-    )
+    sweep_inbound(session, now=sweep_at, after=timedelta(seconds=20), dispatcher=good_dispatcher)
     jobs.run(until=sweep_at)
 
     assert len(alerts(db.session)) == 1
@@ -590,4 +588,4 @@ def test_the_crisis_reply_fits_one_segment():
 def test_safety_jobs_are_registered_as_periodic():
     from peerwork.worker import periodic_jobs
 
-    assert any(func is safety_jobs.safety_sweep for func, _, _ in periodic_jobs())
+    assert any(func is peerwork_jobs.safety_sweep for func, _, _ in periodic_jobs())

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 import redis
 
-from peerwork import create_app
+from peerwork import cli, create_app
 from peerwork.auth import ratelimit
 from peerwork.extensions import get_redis, set_service
 from tests import factories
@@ -115,6 +115,7 @@ NOWHERE = "postgresql://postgres@127.0.0.1:1/nothing"
 def test_demo_command_refuses_to_run_in_production(monkeypatch, tmp_path):
     _prod_env(monkeypatch, DATABASE_URL=NOWHERE)
     prod = create_app(instance_path=str(tmp_path))
+    cli.register(prod)  # the commands, as wsgi.py attaches them for `flask --app wsgi`
     with prod.app_context():  # the command's app, not the test app already in context
         result = prod.test_cli_runner().invoke(args=["demo"])
     assert result.exit_code != 0
@@ -132,6 +133,7 @@ def test_demo_refuses_production_whoever_calls_it():
 def test_run_refuses_production_before_loading_demo_data(monkeypatch, tmp_path):
     _prod_env(monkeypatch, DATABASE_URL=NOWHERE)
     prod = create_app(instance_path=str(tmp_path))
+    cli.register(prod)
     with prod.app_context():
         result = prod.test_cli_runner().invoke(args=["run"])
     assert result.exit_code != 0

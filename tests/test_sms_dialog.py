@@ -169,7 +169,7 @@ def test_stop_mid_conversation_ends_it_tells_the_peer_and_silences_us(
     ended = session.get(Conversation, conversation.id, populate_existing=True)
     assert ended.state == "ended" and ended.ended_by == "optout"  # what the peer's thread shows
     who = texter.texter()
-    assert who.opted_out_at is not None and who.dialog_state == "opted_out"
+    assert who.opted_out and who.dialog_state == "opted_out"
     assert len(transport.sent) == sent_before  # no reply: Twilio confirms opt-outs itself
     # The peer's reply can no longer be sent, and nothing else reaches them.
     from peerwork.conversations import ConversationError, peer_reply
@@ -189,7 +189,7 @@ def test_stop_mid_conversation_ends_it_tells_the_peer_and_silences_us(
     assert texter.last_response.get_data(as_text=True).count("<Message>") == 0
     # START opts back in.
     texter.sends("START")
-    assert texter.texter().opted_out_at is None
+    assert not texter.texter().opted_out
     assert "subscribed again" in transport.sent[-1]["body"]
 
 
@@ -203,14 +203,14 @@ def test_every_twilio_opt_out_word_opts_out(texter, word):
 
 
 def test_opt_out_words_cannot_be_registered_as_commands():
-    from peerwork.sms.keywords import REGISTRY
+    from peerwork.texter.keywords import REGISTRY
 
     with pytest.raises(ValueError, match="opt-out"):
         REGISTRY.register("END", handler=lambda turn: None)
 
 
 def test_another_area_can_register_a_keyword_without_touching_the_dialog(texter):
-    from peerwork.sms.keywords import REGISTRY
+    from peerwork.texter.keywords import REGISTRY
 
     def ping(turn):
         turn.reply("waiting_reminder")
@@ -304,7 +304,7 @@ def test_a_paused_program_always_answers_with_the_paused_text(make, client, jobs
 def test_closed_dates_close_the_line(make):
     from datetime import UTC, datetime
 
-    from peerwork.sms.hours import is_open
+    from peerwork.hours import is_open
 
     program = make.program(hours={"wed": [["09:00", "24:00"]]}, closed_dates=["2026-12-02"])
     wednesday_noon = datetime(2026, 11, 25, 17, 0, tzinfo=UTC)

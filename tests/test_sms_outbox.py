@@ -8,10 +8,10 @@ import pytest
 
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher, get_redis, get_vault, set_service
+from peerwork.jobs import send_message as send_message_job
 from peerwork.models import Message, Texter
-from peerwork.sms import jobs as sms_jobs
 from peerwork.sms import sender
-from peerwork.sms.outbox import queue_sms
+from peerwork.sms.outbox import queue_sms, sweep_outbox
 from peerwork.sms.throttle import Throttle
 from peerwork.sms.transport import PermanentSendError, TemporarySendError
 from tests.sms_helpers import FakeTransport
@@ -77,7 +77,7 @@ def test_a_queued_message_is_sent_once_with_from_to_and_status_callback(
     assert row.status == "sent" and row.twilio_sid == transport.sent[0]["sid"]
     assert row.attempts == 1
     # The same job again (a duplicate enqueue, a retry): nothing more is sent.
-    sms_jobs.send_message(message_id)
+    send_message_job(message_id)
     assert len(transport.sent) == 1
 
 
@@ -89,7 +89,7 @@ def test_a_temporary_error_is_retried_later_and_then_sent_once(
     jobs.run()
     assert _row(message_id).status == "queued"
     assert transport.sent == []
-    assert [name for name, _ in jobs.scheduled()] == ["peerwork.sms.jobs.send_message"]
+    assert [name for name, _ in jobs.scheduled()] == ["peerwork.jobs.send_message"]
     jobs.run(until=clock.now() + timedelta(seconds=10))
     assert _row(message_id).status == "sent"
     assert len(transport.sent) == 1 and _row(message_id).attempts == 2
@@ -115,7 +115,7 @@ def test_provider_opt_out_error_marks_the_texter_and_stops_later_messages(
     jobs.run()
     assert _row(first).error_code == 21610
     refreshed = db.session.get(Texter, texter.id, populate_existing=True)
-    assert refreshed.opted_out_at is not None and refreshed.dialog_state == "opted_out"
+    assert refreshed.opted_out and refreshed.dialog_state == "opted_out"
     second = _queue(session, program, texter, "Are you still there?")
     jobs.run()
     assert _row(second).status == "cancelled"
@@ -174,7 +174,7 @@ def test_the_sweep_resends_a_message_whose_job_was_lost(session, program, texter
     get_redis().flushdb()  # the job is gone (Redis restarted empty)
     jobs.run()
     assert transport.sent == []
-    found = sms_jobs.sweep_outbox(
+    found = sweep_outbox(
         session,
         now=clock.now() + timedelta(minutes=2),
         after=timedelta(seconds=60),
@@ -198,16 +198,10 @@ def test_a_send_left_half_done_is_reclaimed_only_after_the_threshold(
     session.commit()
     dispatcher = get_dispatcher()
     soon = clock.now() + timedelta(seconds=10)
-    assert (
-        sms_jobs.sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher)
-        == 0
-    )
+    assert sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher) == 0
     assert _row(message_id).status == "sending"
     late = clock.now() + timedelta(minutes=2)
-    assert (
-        sms_jobs.sweep_outbox(session, now=late, after=timedelta(seconds=60), dispatcher=dispatcher)
-        == 1
-    )
+    assert sweep_outbox(session, now=late, after=timedelta(seconds=60), dispatcher=dispatcher) == 1
     jobs.run()
     assert _row(message_id).status == "sent" and len(transport.sent) == 1
 
@@ -256,16 +250,11 @@ def test_the_sweep_respects_the_retry_backoff_and_retries_end(
     dispatcher = get_dispatcher()
     # A minute later the retry (30 s .. 30 min away) is still in charge: the sweep leaves it.
     soon = clock.now() + timedelta(minutes=2)
-    assert (
-        sms_jobs.sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher)
-        == 0
-    )
+    assert sweep_outbox(session, now=soon, after=timedelta(seconds=60), dispatcher=dispatcher) == 0
     # Long past every backoff (the retry job was lost), the sweep takes over.
     much_later = clock.now() + timedelta(hours=1)
     assert (
-        sms_jobs.sweep_outbox(
-            session, now=much_later, after=timedelta(seconds=60), dispatcher=dispatcher
-        )
+        sweep_outbox(session, now=much_later, after=timedelta(seconds=60), dispatcher=dispatcher)
         == 1
     )
 

@@ -66,7 +66,7 @@ def test_out_of_order_sending_callback_does_not_move_back(client, sent_message):
 def test_error_21610_marks_the_texter_opted_out(client, sent_message):
     _callback(client, sent_message.twilio_sid, "failed", 21610)
     texter = db.session.get(Texter, sent_message.texter_id, populate_existing=True)
-    assert texter.opted_out_at is not None and texter.dialog_state == "opted_out"
+    assert texter.opted_out and texter.dialog_state == "opted_out"
     assert _status(sent_message) == "failed"
 
 

@@ -89,7 +89,7 @@ def test_crisis_lines_are_in_every_text_a_texter_may_need_them():
 def test_no_text_uses_an_opt_out_word_as_a_command():
     import re
 
-    from peerwork.sms.keywords import OPT_OUT_WORDS
+    from peerwork.texter.keywords import OPT_OUT_WORDS
 
     for key, text in texts.TEXTS.items():
         for word in OPT_OUT_WORDS:

@@ -130,7 +130,7 @@ def test_twilio_errors_map_to_retry_or_not(client, make, jobs, twilio, session):
     jobs.run()
     waiting = texter.messages(kind="system")[-1]
     assert waiting.status == "queued"  # a 503 is temporary: back in the queue for a retry
-    assert [name for name, _ in jobs.scheduled()] == ["peerwork.sms.jobs.send_message"]
+    assert [name for name, _ in jobs.scheduled()] == ["peerwork.jobs.send_message"]
     jobs.run(until=clock.now() + timedelta(seconds=40))
     assert db.session.get(Message, waiting.id, populate_existing=True).status == "sent"
     assert twilio.requests == 2 and len(twilio.accepted) == 1

@@ -13,7 +13,8 @@ from peerwork import clock
 from peerwork.extensions import db, get_redis, set_service
 from peerwork.models import Message, Texter
 from peerwork.queue import Dispatcher
-from peerwork.sms import jobs as sms_jobs
+from peerwork.sms.outbox import sweep_outbox
+from peerwork.texter.inbound import sweep_inbound
 from tests.sms_helpers import FakeTransport, Phone, new_sid, post_signed, sign, twiml_bodies
 
 NUMBER = "+17165550123"
@@ -109,10 +110,10 @@ def test_a_repeated_crisis_text_gets_the_crisis_reply_again_and_one_job(
     phone = Phone(client, program, NUMBER, jobs)
     sid = new_sid()
     first = phone.sends("I want to kill myself", sid=sid, run_jobs=False)
-    assert jobs.pending() == ["peerwork.sms.jobs.process_inbound"]
+    assert jobs.pending() == ["peerwork.jobs.process_inbound"]
     second = phone.sends("I want to kill myself", sid=sid, run_jobs=False)
     assert first and second == first and "988" in second[0]
-    assert jobs.pending() == ["peerwork.sms.jobs.process_inbound"]
+    assert jobs.pending() == ["peerwork.jobs.process_inbound"]
     assert _count() == 1 + len(first)  # one inbound row, its replies once
     # The stored answer holds no phone number.
     stored = db.session.scalar(select(Message).where(Message.direction == "inbound"))
@@ -195,18 +196,12 @@ def test_redis_down_while_a_text_arrives_loses_nothing_and_sends_once(
 
     set_service("dispatcher", good, app)
     later = clock.now() + timedelta(minutes=2)
-    assert (
-        sms_jobs.sweep_inbound(db.session, now=later, after=timedelta(seconds=20), dispatcher=good)
-        == 1
-    )
+    assert sweep_inbound(db.session, now=later, after=timedelta(seconds=20), dispatcher=good) == 1
     db.session.commit()
     jobs.run(until=clock.now() + timedelta(seconds=5))
     assert phone.texter().dialog_state == "waiting"
     # The "waiting" text is queued; a second sweep finds nothing more to process.
-    assert (
-        sms_jobs.sweep_inbound(db.session, now=later, after=timedelta(seconds=20), dispatcher=good)
-        == 0
-    )
+    assert sweep_inbound(db.session, now=later, after=timedelta(seconds=20), dispatcher=good) == 0
     jobs.run(until=clock.now() + timedelta(seconds=5))
     waiting = [b for b in transport.bodies_to(NUMBER) if "finding a peer" in b]
     assert len(waiting) == 1
@@ -221,13 +216,13 @@ def test_outbound_queued_during_an_outage_is_sent_once_by_the_sweep(
     phone.sends("hi")
     set_service("dispatcher", Dispatcher(redis.Redis(port=1, socket_connect_timeout=0.2)), app)
     # The job runs (Redis for RQ is fine) but its reply cannot be enqueued.
-    from peerwork.sms.jobs import process_pending
+    from peerwork.texter.inbound import process_inbound
 
     phone.sends("2", run_jobs=False)
     message = db.session.scalars(
         select(Message).where(Message.direction == "inbound").order_by(Message.id.desc())
     ).first()
-    process_pending(
+    process_inbound(
         session,
         message_id=message.id,
         now=clock.now(),
@@ -238,7 +233,7 @@ def test_outbound_queued_during_an_outage_is_sent_once_by_the_sweep(
     assert len(queued) == 1
     set_service("dispatcher", good, app)
     for _ in range(2):  # two sweeps, one send
-        sms_jobs.sweep_outbox(
+        sweep_outbox(
             session,
             now=clock.now() + timedelta(minutes=5),
             after=timedelta(seconds=60),

@@ -22,8 +22,7 @@ from sqlalchemy import select
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
 from peerwork.models import Message
-from peerwork.sms import jobs as sms_jobs
-from peerwork.sms.outbox import queue_sms
+from peerwork.sms.outbox import queue_sms, sweep_outbox
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
 
@@ -135,7 +134,7 @@ def _queue_one(make, session) -> int:
 
 def _sweep_and_resend(app, twilio, tmp_path, message_id: int) -> None:
     """What the scheduler does once the sweep threshold has passed, then a fresh worker."""
-    sms_jobs.sweep_outbox(
+    sweep_outbox(
         db.session,
         now=clock.now() + timedelta(seconds=app.config["OUTBOX_SWEEP_AFTER_SECONDS"] + 1),
         after=timedelta(seconds=app.config["OUTBOX_SWEEP_AFTER_SECONDS"]),

@@ -78,9 +78,9 @@ def test_scheduler_registers_every_periodic_job(app):
 
     cron = build_cron(app)
     names = {f"{job.func.__module__}.{job.func.__name__}" for job in cron.get_jobs()}
-    assert "peerwork.sms.jobs.outbox_sweep" in names
-    assert "peerwork.sms.jobs.inbound_sweep" in names
-    assert any(name.startswith("peerwork.matching.jobs.") for name in names)
+    assert "peerwork.jobs.outbox_sweep" in names
+    assert "peerwork.jobs.inbound_sweep" in names
+    assert "peerwork.jobs.matching_sweep" in names
     prefix = app.config["RQ_QUEUE_PREFIX"]
     assert all(job.queue_name.startswith(prefix + ":") for job in cron.get_jobs())
 

@@ -1,1 +1,6 @@
-"""HR admin: program setup, topics, peers, training authoring, reports, audit."""
+"""HR admin: program setup, topics, peers, training authoring, reports, audit.
+
+May import: the domain (conversations, matching, checkins, training, safety),
+the SMS channel, hours, and the ground (access, audit, auth, models...).
+Never another person's package (peers, texter).
+"""

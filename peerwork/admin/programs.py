@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import audit
+from peerwork import hours as sms_hours
 from peerwork.admin.defaults import DEFAULT_RESOURCES
+from peerwork.checkins.defaults import install_defaults
+from peerwork.matching.eligibility import is_certified
 from peerwork.models import (
     WEEKDAYS,
     EscalationContact,
@@ -33,6 +36,8 @@ from peerwork.models import (
 )
 from peerwork.sms import segments
 from peerwork.sms import texts as sms_texts
+from peerwork.sms.outbox import queue_sms
+from peerwork.training.curriculum import install_default_curriculum
 
 # Words a texter sends as commands, and Twilio's own opt-out words: a topic
 # keyword must never shadow them.
@@ -133,9 +138,6 @@ def create_program(
                 position=position,
             )
         )
-    from peerwork.checkins.defaults import install_defaults
-    from peerwork.training.curriculum import install_default_curriculum
-
     install_default_curriculum(session, program_id=program.id, now=now)
     install_defaults(session, program_id=program.id, now=now)
     _audit(
@@ -285,8 +287,6 @@ def set_hours(
 
 def placeholder_samples(program: Program) -> dict[str, str]:
     """What each placeholder becomes when this program sends a text (for counting)."""
-    from peerwork.sms import hours as sms_hours
-
     next_steps = (
         sms_texts.TEXTS["closed_kept"].default,
         sms_texts.TEXTS["closed_not_kept"].default,
@@ -594,8 +594,6 @@ class Checklist:
 
 def certified_peers(session: Session, program: Program, now: datetime) -> list[PeerProfile]:
     """Active volunteers of the program who are certified right now."""
-    from peerwork.matching.eligibility import is_certified
-
     profiles = session.scalars(
         select(PeerProfile)
         .join(User, User.id == PeerProfile.user_id)
@@ -686,17 +684,21 @@ def change_status(
         if not ready.ready:
             return ready
     states.PROGRAM.check(program.status, new)
-    values: dict = {"status": new}
+    values: dict = {}
     if new == "live" and program.launched_at is None:
         values["launched_at"] = now
-    moved = session.execute(
-        update(Program)
-        .where(Program.id == program.id, Program.status.in_(states.PROGRAM.sources(new)))
-        .values(**values)
-        .execution_options(synchronize_session=False)
+    moved = states.transition(
+        session,
+        Program,
+        program.id,
+        states.PROGRAM,
+        new,
+        attr="status",
+        synchronize_session=False,
+        **values,
     )
     session.refresh(program)
-    if moved.rowcount != 1:
+    if moved != 1:
         raise states.IllegalTransition(f"program: already {program.status}")
     _audit(
         session,
@@ -722,8 +724,6 @@ def send_test_sms(
     dispatcher,
 ):
     """Queue the test text to an escalation contact through the real outbox."""
-    from peerwork.sms.outbox import queue_sms
-
     if contact.program_id != program.id or not contact.phone_encrypted:
         raise SetupError("contact_id", "Pick an escalation contact with a phone number.")
     message = queue_sms(

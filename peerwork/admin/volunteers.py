@@ -13,8 +13,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork import audit
+from peerwork.admin.mail import invite_body
 from peerwork.admin.programs import SetupError
 from peerwork.auth import invites
+from peerwork.conversations import hand_back
+from peerwork.matching.eligibility import is_certified, training_status
+from peerwork.matching.offers import withdraw_peer_offers
 from peerwork.models import Conversation, Invite, Membership, PeerProfile, Program, User
 
 logger = logging.getLogger(__name__)
@@ -114,8 +118,6 @@ def email_invites(
     mailer, *, program: Program, organization_name: str, links: dict[str, str], days: int
 ) -> dict[str, bool]:
     """Email each address its link; returns which sends worked (never raises)."""
-    from peerwork.admin.mail import invite_body
-
     sent = {}
     for email, link in links.items():
         body = invite_body(
@@ -207,8 +209,6 @@ class RosterRow:
 
 def roster(session: Session, program: Program, now: datetime) -> list[RosterRow]:
     """Every volunteer of the program with training status, topics, availability and load."""
-    from peerwork.matching.eligibility import is_certified, training_status
-
     profiles = session.scalars(
         select(PeerProfile)
         .join(User, User.id == PeerProfile.user_id)
@@ -239,8 +239,6 @@ def deactivate_peer(
 
     Returns how many conversations were handed back.
     """
-    from peerwork.matching.offers import hand_back, withdraw_peer_offers
-
     user = profile.user
     if "admin" in user.roles:
         raise SetupError("peer", "Admins cannot be deactivated from the roster.")

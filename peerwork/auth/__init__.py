@@ -1,4 +1,7 @@
-"""Accounts: login, logout, invites, password rules, roles."""
+"""Accounts: login, logout, invites, password rules, roles.
+
+May import: audit, models, extensions, clock (the ground below it).
+"""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Check-ins, crisis plans, skill cards and resources."""
+"""Check-ins, crisis plans, skill cards and resources.
 
-from peerwork import conversations
-from peerwork.checkins.schedule import after_conversation_end
+Check-ins are scheduled when a conversation ends (`peerwork.conversations`
+calls `schedule.schedule_followup`); the texter's answers are read by
+`peerwork.texter.checkin_answers`.
 
-# Registered once, however often this package is imported.
-if after_conversation_end not in conversations.AFTER_END_HOOKS:
-    conversations.AFTER_END_HOOKS.append(after_conversation_end)
+May import: the SMS channel, hours and the ground below it. Never
+conversations or the texter's side (they import this package). Its web pages
+(`checkins.routes`, a peer's page) sit with the people and may import peers.
+"""

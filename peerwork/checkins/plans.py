@@ -175,7 +175,7 @@ def save(
     row.updated_at = now
     session.flush()
     texter = session.get(Texter, conversation.texter_id)
-    if send_now and texter.opted_out_at is None:
+    if send_now and not texter.opted_out:
         send(
             session, program=program, texter_id=texter.id, plan=plan, now=now, dispatcher=dispatcher
         )

@@ -24,7 +24,6 @@ check-in; 1, 2 or TALK opens a new request that prefers the same peer.
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -39,9 +38,7 @@ from peerwork.models import (
     Texter,
     states,
 )
-from peerwork.models.texting import OPENING_KIND
-from peerwork.sms import hours, texts
-from peerwork.sms.keywords import normalize
+from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
@@ -50,8 +47,6 @@ DELAY_DAYS = {"1d": 1, "3d": 3, "1w": 7}
 WEEKLY_DAYS = 7
 # How long after a check-in is sent a bare "1".."5" still answers it.
 ANSWER_WINDOW = timedelta(hours=72)
-LOW_SCORES = (1, 2)
-_SCORE = re.compile(r"#?([1-5])(?:\s*/\s*5)?")
 # Ended this way, there is nobody to check in with (opted out) or the texter
 # is already back in the queue for someone else (hand back).
 _NO_FOLLOWUP = ("optout", "handback")
@@ -145,9 +140,7 @@ def enqueue_delivery(dispatcher, checkin: CheckIn) -> None:
         return  # the periodic sweep delivers it
     # Enqueued before the caller commits: harmless, as the job runs a day or
     # more later, and a job that finds no row returns quietly (the sweep repairs).
-    dispatcher.enqueue(
-        "checkins.jobs.send_checkin", checkin.id, at=checkin.due_at, job_id=job_id(checkin)
-    )
+    dispatcher.enqueue(send_checkin, checkin.id, at=checkin.due_at, job_id=job_id(checkin))
 
 
 def schedule_followup(
@@ -173,10 +166,10 @@ def schedule_followup(
     )
     if days is None:
         if existing is not None:
-            _move(session, existing.id, "cancelled")
+            states.transition(session, CheckIn, existing.id, states.CHECKIN, "cancelled")
         return None
     texter = session.get(Texter, conversation.texter_id)
-    if texter is None or texter.opted_out_at is not None:
+    if texter is None or texter.opted_out:
         return None
     program = session.get(Program, conversation.program_id)
     due_at = due_after(program, conversation.ended_at, days)
@@ -209,11 +202,6 @@ def schedule_followup(
     return checkin
 
 
-def after_conversation_end(session: Session, conversation: Conversation, now: datetime, dispatcher):
-    """The conversation core's end (and wrap-up) hook: schedule, move or cancel the check-in."""
-    schedule_followup(session, conversation=conversation, now=now, dispatcher=dispatcher)
-
-
 def last_conversation(session: Session, texter_id: int) -> Conversation | None:
     """The texter's most recent conversation, if any."""
     return session.scalar(
@@ -235,7 +223,7 @@ def schedule_recurring(
     """Schedule the texter's next weekly check-in, unless one is already waiting."""
     # The texter row lock makes "is one scheduled? then add one" atomic.
     texter = session.get(Texter, texter_id, with_for_update=True, populate_existing=True)
-    if texter is None or texter.recurring_checkin != "weekly" or texter.opted_out_at is not None:
+    if texter is None or texter.recurring_checkin != "weekly" or texter.opted_out:
         return None
     existing = session.scalar(
         select(CheckIn).where(
@@ -270,16 +258,14 @@ def schedule_recurring(
 
 def cancel_recurring(session: Session, *, texter_id: int) -> int:
     """Cancel the texter's scheduled weekly check-ins; returns how many."""
-    return session.execute(
-        update(CheckIn)
-        .where(
-            CheckIn.texter_id == texter_id,
-            CheckIn.kind == "recurring",
-            CheckIn.state.in_(states.CHECKIN.sources("cancelled")),
-        )
-        .values(state="cancelled")
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    return states.transition(
+        session,
+        CheckIn,
+        None,
+        states.CHECKIN,
+        "cancelled",
+        where=(CheckIn.texter_id == texter_id, CheckIn.kind == "recurring"),
+    )
 
 
 def set_recurring(session: Session, *, texter_id: int, choice: str, now: datetime, dispatcher):
@@ -294,18 +280,6 @@ def set_recurring(session: Session, *, texter_id: int, choice: str, now: datetim
 
 
 # -- sending -----------------------------------------------------------------------
-
-
-def _move(session: Session, checkin_id: int, new: str, **values) -> bool:
-    """Conditional UPDATE: True if this call moved the check-in to `new`."""
-    return bool(
-        session.execute(
-            update(CheckIn)
-            .where(CheckIn.id == checkin_id, CheckIn.state.in_(states.CHECKIN.sources(new)))
-            .values(state=new, **values)
-            .execution_options(synchronize_session="fetch")
-        ).rowcount
-    )
 
 
 def _busy(session: Session, texter: Texter) -> bool:
@@ -331,15 +305,18 @@ def _next_recurring(session: Session, checkin: CheckIn, now: datetime, dispatche
         )
 
 
-def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> str:
+def send_checkin(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> str:
     """Send one due check-in, or skip, drop or hold it; returns what happened."""
     checkin = session.get(CheckIn, checkin_id, populate_existing=True)
     if checkin is None or checkin.state != "scheduled":
         return "done"
     texter = session.get(Texter, checkin.texter_id, populate_existing=True)
     program = session.get(Program, checkin.program_id)
-    if texter.opted_out_at is not None or program.status == "closed":
-        if _move(session, checkin.id, "cancelled") and checkin.kind == "recurring":
+    if texter.opted_out or program.status == "closed":
+        if (
+            states.transition(session, CheckIn, checkin.id, states.CHECKIN, "cancelled")
+            and checkin.kind == "recurring"
+        ):
             # Opting back in to messages is not opting back in to weekly check-ins.
             texter.recurring_checkin = "off"
         return "cancelled"
@@ -347,7 +324,7 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
         enqueue_delivery(dispatcher, checkin)  # ran early (the sweep, a clock step)
         return "early"
     if now >= checkin.expires_at:
-        if _move(session, checkin.id, "expired"):
+        if states.transition(session, CheckIn, checkin.id, states.CHECKIN, "expired"):
             _next_recurring(session, checkin, now, dispatcher)
         return "expired"
     if in_quiet_hours(program, now):
@@ -356,10 +333,10 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
         enqueue_delivery(dispatcher, checkin)
         return "held"
     if _busy(session, texter) or program.status != "live":
-        if _move(session, checkin.id, "skipped"):
+        if states.transition(session, CheckIn, checkin.id, states.CHECKIN, "skipped"):
             _next_recurring(session, checkin, now, dispatcher)
         return "skipped"
-    if not _move(session, checkin.id, "sent", sent_at=now):
+    if not states.transition(session, CheckIn, checkin.id, states.CHECKIN, "sent", sent_at=now):
         return "done"
     queue_sms(
         session,
@@ -379,6 +356,18 @@ def deliver(session: Session, *, checkin_id: int, now: datetime, dispatcher) -> 
 # -- answers -------------------------------------------------------------------------
 
 
+def expire_unanswered(session: Session, *, now: datetime) -> int:
+    """Sent check-ins nobody answered within ANSWER_WINDOW expire; returns how many."""
+    return states.transition(
+        session,
+        CheckIn,
+        None,
+        states.CHECKIN,
+        "expired",
+        where=(CheckIn.state == "sent", CheckIn.sent_at < now - ANSWER_WINDOW),
+    )
+
+
 def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | None:
     """The texter's latest sent check-in that a reply may still answer."""
     return session.scalar(
@@ -393,91 +382,12 @@ def answerable(session: Session, *, texter_id: int, now: datetime) -> CheckIn | 
     )
 
 
-def parse_score(body: str | None) -> int | None:
-    """1..5 from a reply such as "2", "#4" or "3/5"; None otherwise."""
-    found = _SCORE.fullmatch(normalize(body))
-    return int(found.group(1)) if found else None
-
-
 def record_answer(session: Session, *, checkin_id: int, score: int | None, now: datetime) -> bool:
     """Record the answer once (score None: the texter asked to TALK)."""
-    return _move(session, checkin_id, "answered", score=score, answered_at=now)
-
-
-def reconnect(turn, *, preferred_peer_id: int | None, topic_id: int | None, source: str) -> None:
-    """Open a request for the texter that prefers `preferred_peer_id`, and tell them."""
-    from peerwork.matching.offers import open_request
-
-    program = turn.program
-    if program.status != "live":
-        turn.reply("paused")
-        return
-    is_open = hours.is_open(program, turn.now)
-    if not is_open and not program.keep_requests_after_hours:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_not_kept", program),
-        )
-        return
-    # This text (a low score, TALK) begins the ask: the peer's thread starts here.
-    turn.message.kind = OPENING_KIND
-    open_request(
-        turn.session,
-        program_id=program.id,
-        texter_id=turn.texter.id,
-        topic_id=topic_id,
-        now=turn.now,
-        dispatcher=turn.dispatcher,
-        is_crisis=turn.message.is_crisis,
-        preferred_peer_id=preferred_peer_id,
-        source=source,
+    moved = states.transition(
+        session, CheckIn, checkin_id, states.CHECKIN, "answered", score=score, answered_at=now
     )
-    if is_open:
-        turn.reply("checkin_reconnect")
-    else:
-        turn.reply(
-            "closed_hours",
-            hours=hours.describe(program),
-            next_step=texts.for_program("closed_kept", program),
-        )
-
-
-def _topic_of(session: Session, conversation_id: int | None) -> int | None:
-    if conversation_id is None:
-        return None
-    conversation = session.get(Conversation, conversation_id)
-    return conversation.topic_id if conversation else None
-
-
-def answer(turn, checkin: CheckIn, score: int | None) -> None:
-    """Record the texter's answer; a low score or TALK reaches a peer again."""
-    if not record_answer(turn.session, checkin_id=checkin.id, score=score, now=turn.now):
-        turn.reply("checkin_thanks")
-        return
-    if score is None or score in LOW_SCORES:
-        reconnect(
-            turn,
-            preferred_peer_id=checkin.peer_profile_id,
-            topic_id=_topic_of(turn.session, checkin.conversation_id),
-            source="checkin",
-        )
-    else:
-        turn.reply("checkin_thanks")
-
-
-def take_answer(turn) -> bool:
-    """For an idle texter: treat "1".."5" as the answer to their check-in; True if it was."""
-    if turn.texter.dialog_state != "idle":
-        return False
-    score = parse_score(turn.body)
-    if score is None:
-        return False
-    checkin = answerable(turn.session, texter_id=turn.texter.id, now=turn.now)
-    if checkin is None:
-        return False
-    answer(turn, checkin, score)
-    return True
+    return bool(moved)
 
 
 def has_open_request(session: Session, texter_id: int) -> bool:
@@ -486,7 +396,7 @@ def has_open_request(session: Session, texter_id: int) -> bool:
         session.scalar(
             select(SupportRequest.id).where(
                 SupportRequest.texter_id == texter_id,
-                SupportRequest.state.in_(("offering", "waiting", "held")),
+                SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
             )
         )
         is not None

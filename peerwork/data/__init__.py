@@ -1,0 +1,4 @@
+"""Shipped data files (read with importlib.resources).
+
+May import: nothing from peerwork.
+"""

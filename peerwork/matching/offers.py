@@ -37,7 +37,7 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peerwork import audit
+from peerwork import audit, hours
 from peerwork.matching import eligibility, ranking
 from peerwork.models import (
     AuditEvent,
@@ -50,12 +50,12 @@ from peerwork.models import (
     Topic,
     states,
 )
-from peerwork.sms import hours, texts
+from peerwork.sms import texts
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
-OPEN_REQUEST_STATES = ("offering", "waiting", "held")
+OPEN_REQUEST_STATES = states.OPEN_REQUEST_STATES
 # Requests looked at per wake-up: the rest wait for the next one (seconds away).
 WAKE_BATCH = 200
 # Offers in a row a peer lets lapse, answering none, before they are switched off.
@@ -121,8 +121,7 @@ def open_request(
             raise
         return existing
     texter = session.get(Texter, texter_id)
-    if texter.dialog_state != "waiting" and states.DIALOG.can(texter.dialog_state, "waiting"):
-        states.DIALOG.advance(texter, "waiting", attr="dialog_state")
+    states.move_dialog(texter, "waiting", if_legal=True)
     if taking:
         _send_wave(session, request, program, now, dispatcher)
     session.flush()
@@ -244,7 +243,7 @@ def _send_wave(
                 budget.get(c.peer_profile_id, c.capacity - c.active_conversations) - 1
             )
     dispatcher.enqueue(
-        "matching.jobs.expire_wave",
+        expire_wave,
         request.id,
         request.wave,
         at=expires_at,
@@ -272,7 +271,7 @@ def _schedule_reoffer(session: Session, request: SupportRequest, now: datetime, 
         return
     at = min(upcoming)
     dispatcher.enqueue(
-        "matching.jobs.reoffer",
+        reoffer,
         request.id,
         at=at,
         job_id=f"reoffer-{request.id}-{int(at.timestamp())}",
@@ -340,17 +339,16 @@ def expire_wave(session: Session, *, request_id: int, wave: int, now: datetime, 
 
 
 def _expire_overdue(session: Session, request_id: int, now: datetime) -> int:
-    lapsed = session.scalars(
-        update(Offer)
-        .where(
-            Offer.request_id == request_id,
-            Offer.state.in_(states.OFFER.sources("expired")),
-            Offer.expires_at <= now,
-        )
-        .values(state="expired", responded_at=now)
-        .returning(Offer.peer_profile_id)
-        .execution_options(synchronize_session="fetch")
-    ).all()
+    lapsed = states.transition(
+        session,
+        Offer,
+        None,
+        states.OFFER,
+        "expired",
+        where=(Offer.request_id == request_id, Offer.expires_at <= now),
+        returning=Offer.peer_profile_id,
+        responded_at=now,
+    )
     for peer_profile_id in sorted(set(lapsed)):
         switch_off_if_away(session, peer_profile_id=peer_profile_id, now=now)
     return len(lapsed)
@@ -441,8 +439,7 @@ def accept_offer(
     peer = session.get(PeerProfile, peer_profile_id)
     texter = session.get(Texter, request.texter_id)
     for step in ("waiting", "connected"):
-        if texter.dialog_state != step and states.DIALOG.can(texter.dialog_state, step):
-            states.DIALOG.advance(texter, step, attr="dialog_state")
+        states.move_dialog(texter, step, if_legal=True)
     texter.last_peer_id = peer.id
     peer.last_matched_at = now
     queue_sms(
@@ -462,16 +459,15 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
     # Lock the request row first, as every writer of a request's offers does:
     # accepts queue up behind each other instead of deadlocking on offer rows.
     request = _lock_request(session, offer.request_id)
-    won = session.execute(
-        update(Offer)
-        .where(
-            Offer.id == offer.id,
-            Offer.state.in_(states.OFFER.sources("accepted")),
-            Offer.expires_at > now,
-        )
-        .values(state="accepted", responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    won = states.transition(
+        session,
+        Offer,
+        offer.id,
+        states.OFFER,
+        "accepted",
+        where=(Offer.expires_at > now,),
+        responded_at=now,
+    )
     if not won:
         session.refresh(offer)
         if offer.state == "withdrawn":
@@ -479,15 +475,9 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
         if offer.state == "expired" or (offer.state == "open" and offer.expires_at <= now):
             raise OfferUnavailable(EXPIRED)
         raise OfferUnavailable(GONE)
-    matched = session.execute(
-        update(SupportRequest)
-        .where(
-            SupportRequest.id == offer.request_id,
-            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("matched")),
-        )
-        .values(state="matched", matched_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    matched = states.transition(
+        session, SupportRequest, offer.request_id, states.SUPPORT_REQUEST, "matched", matched_at=now
+    )
     if not matched:
         raise OfferUnavailable(TAKEN)
     seated = session.execute(
@@ -518,12 +508,15 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
 
 
 def _withdraw_open(session: Session, request_id: int, now: datetime) -> int:
-    return session.execute(
-        update(Offer)
-        .where(Offer.request_id == request_id, Offer.state.in_(states.OFFER.sources("withdrawn")))
-        .values(state="withdrawn", responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    return states.transition(
+        session,
+        Offer,
+        None,
+        states.OFFER,
+        "withdrawn",
+        where=(Offer.request_id == request_id,),
+        responded_at=now,
+    )
 
 
 def decline_offer(
@@ -534,16 +527,15 @@ def decline_offer(
     if request_id is None:
         return
     request = _lock_request(session, request_id)
-    declined = session.execute(
-        update(Offer)
-        .where(
-            Offer.id == offer_id,
-            Offer.peer_profile_id == peer_profile_id,
-            Offer.state.in_(states.OFFER.sources("declined")),
-        )
-        .values(state="declined", responded_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    declined = states.transition(
+        session,
+        Offer,
+        offer_id,
+        states.OFFER,
+        "declined",
+        where=(Offer.peer_profile_id == peer_profile_id,),
+        responded_at=now,
+    )
     if not declined:
         return
     offer = session.get(Offer, offer_id, populate_existing=True)
@@ -579,17 +571,16 @@ def withdraw_peer_offers(
     # Request by request, each locked first as every writer of its offers does.
     for request_id in request_ids:
         request = _lock_request(session, request_id)
-        waves = session.scalars(
-            update(Offer)
-            .where(
-                Offer.request_id == request_id,
-                Offer.peer_profile_id == peer_profile_id,
-                Offer.state.in_(states.OFFER.sources("withdrawn")),
-            )
-            .values(state="withdrawn", responded_at=now)
-            .returning(Offer.wave)
-            .execution_options(synchronize_session="fetch")
-        ).all()
+        waves = states.transition(
+            session,
+            Offer,
+            None,
+            states.OFFER,
+            "withdrawn",
+            where=(Offer.request_id == request_id, Offer.peer_profile_id == peer_profile_id),
+            returning=Offer.wave,
+            responded_at=now,
+        )
         withdrawn += len(waves)
         if request is not None and waves:
             _next_wave_if_answered(session, request, max(waves), now, dispatcher)
@@ -597,18 +588,34 @@ def withdraw_peer_offers(
     return withdrawn
 
 
+def close_request(session: Session, *, request_id: int, now: datetime) -> bool:
+    """The request's conversation ended: the request is closed (once)."""
+    return bool(
+        states.transition(
+            session, SupportRequest, request_id, states.SUPPORT_REQUEST, "closed", closed_at=now
+        )
+    )
+
+
+def expire_stray_offers(session: Session, *, now: datetime) -> int:
+    """Expire every open offer past its time (a superseded wave, a lost job)."""
+    return states.transition(
+        session,
+        Offer,
+        None,
+        states.OFFER,
+        "expired",
+        where=(Offer.expires_at <= now,),
+        responded_at=now,
+    )
+
+
 def cancel_request(session: Session, *, request_id: int, now: datetime, dispatcher) -> bool:
     """The texter gave up waiting: the request is cancelled and its open offers withdrawn."""
     _lock_request(session, request_id)
-    cancelled = session.execute(
-        update(SupportRequest)
-        .where(
-            SupportRequest.id == request_id,
-            SupportRequest.state.in_(states.SUPPORT_REQUEST.sources("cancelled")),
-        )
-        .values(state="cancelled", closed_at=now)
-        .execution_options(synchronize_session="fetch")
-    ).rowcount
+    cancelled = states.transition(
+        session, SupportRequest, request_id, states.SUPPORT_REQUEST, "cancelled", closed_at=now
+    )
     if cancelled:
         _withdraw_open(session, request_id, now)
     session.expire_all()
@@ -665,44 +672,3 @@ def wake_waiting(session: Session, *, program_id: int, now: datetime, dispatcher
             offered += 1
     session.flush()
     return offered
-
-
-def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatcher):
-    """A peer stepped away: end their conversation and find the texter someone else."""
-    from peerwork import conversations
-
-    conversation = session.get(Conversation, conversation_id)
-    if conversation is None or conversation.state != "active":
-        return None
-    conversations.end_conversation(
-        session,
-        conversation_id=conversation_id,
-        ended_by="handback",
-        now=now,
-        dispatcher=dispatcher,
-        notify_texter=False,
-        checkin_choice="none",
-    )
-    texter = session.get(Texter, conversation.texter_id)
-    if texter.dialog_state == "opted_out":
-        return None
-    program = session.get(Program, conversation.program_id)
-    queue_sms(
-        session,
-        program=program,
-        body=texts.for_program("peer_stepped_away", program),
-        now=now,
-        dispatcher=dispatcher,
-        texter_id=texter.id,
-        conversation_id=conversation.id,
-    )
-    return open_request(
-        session,
-        program_id=conversation.program_id,
-        texter_id=texter.id,
-        topic_id=conversation.topic_id,
-        now=now,
-        dispatcher=dispatcher,
-        is_crisis=conversation.is_crisis,
-        source="handback",
-    )

@@ -1,4 +1,7 @@
-"""Typed SQLAlchemy models, one module per area; import them from here."""
+"""Typed SQLAlchemy models, one module per area; import them from here.
+
+May import: db, clock (nothing else from peerwork: every layer imports it).
+"""
 
 from peerwork.models.care import CheckIn, CrisisPlan, Resource, SkillCard
 from peerwork.models.org import CHECKIN_CHOICES, WEEKDAYS, Organization, Program, Topic

@@ -1,13 +1,20 @@
-"""Every state machine in one place: the legal transitions, and nothing else.
+"""Every state machine in one place: the legal transitions, and the one way to move.
 
 Each machine lists, for each state, the states it may move to. `advance()`
-refuses any other move, so an illegal transition is a bug caught at once,
-not a row quietly left in a state no code expects.
+refuses any other move on a loaded row, so an illegal transition is a bug
+caught at once; `transition()` is the conditional UPDATE every state change in
+the database goes through, so a move races safely (the first worker wins, the
+others move nothing) and never leaves a row in a state no code expects.
+Named groups of states (`OPEN_REQUEST_STATES`) live here too.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
 
 
 class IllegalTransition(ValueError):
@@ -135,5 +142,58 @@ ALERT = _machine(
         "acknowledged": set(),
     },
 )
+
+
+def move_dialog(texter, new: str, *, if_legal: bool = False) -> bool:
+    """Move a texter's dialog state to `new`: every dialog move goes through here.
+
+    Already there: nothing happens. An illegal move raises IllegalTransition,
+    or, with `if_legal`, is skipped. Returns whether the state moved.
+    """
+    current = texter.dialog_state
+    if current == new or (if_legal and not DIALOG.can(current, new)):
+        return False
+    DIALOG.advance(texter, new, attr="dialog_state")
+    return True
+
+
+# An outbound message not yet handed over for good (the next in its line waits).
+PENDING_DELIVERY = ("queued", "sending")
+
+# A request still looking for a peer (one per texter: a partial unique index holds it).
+OPEN_REQUEST_STATES = ("offering", "waiting", "held")
+
+
+def transition(
+    session: Session,
+    model,
+    row_id: int | None,
+    machine: StateMachine,
+    new: str,
+    *,
+    attr: str = "state",
+    where: Iterable = (),
+    synchronize_session: str | bool = "fetch",
+    returning=None,
+    **values,
+):
+    """Move a row (or, with `row_id` None, every row matching `where`) to `new`.
+
+    One conditional UPDATE: only rows in a state from which `machine` allows
+    `new` move, with `values` set alongside. Returns how many rows moved
+    (0: already moved by someone else, or not a legal move); with `returning`
+    (a column), the moved rows' values of that column instead.
+    """
+    column = getattr(model, attr)
+    statement = update(model).where(column.in_(machine.sources(new)), *where)
+    if row_id is not None:
+        statement = statement.where(model.id == row_id)
+    statement = statement.values({attr: new, **values}).execution_options(
+        synchronize_session=synchronize_session
+    )
+    if returning is not None:
+        return session.scalars(statement.returning(returning)).all()
+    return session.execute(statement).rowcount
+
 
 ROLES = ("admin", "supervisor", "peer")

@@ -47,14 +47,22 @@ class Texter(Base):
     # HMAC-SHA256 of the E.164 number under the data key: lookup without clear text.
     phone_hash: Mapped[str] = mapped_column(String(64))
     pseudonym: Mapped[str] = mapped_column(String(40))
+    # Opting out is stored here and nowhere else: the dialog state "opted_out".
     dialog_state: Mapped[str] = mapped_column(String(20), default="new")
-    opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     recurring_checkin: Mapped[str] = mapped_column(String(10), default="off")
     last_peer_id: Mapped[int | None] = mapped_column(
         ForeignKey("peer_profiles.id", ondelete="SET NULL")
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_inbound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def opted_out(self) -> bool:
+        """The texter texted STOP (or the carrier says so): nothing is sent to them."""
+        return self.dialog_state == "opted_out"
+
+
+_OPEN_REQUEST_SQL = "state IN ({})".format(", ".join(f"'{s}'" for s in states.OPEN_REQUEST_STATES))
 
 
 class SupportRequest(Base):
@@ -67,8 +75,8 @@ class SupportRequest(Base):
             "uq_support_requests_open_per_texter",
             "texter_id",
             unique=True,
-            sqlite_where=text("state IN ('offering', 'waiting', 'held')"),
-            postgresql_where=text("state IN ('offering', 'waiting', 'held')"),
+            sqlite_where=text(_OPEN_REQUEST_SQL),
+            postgresql_where=text(_OPEN_REQUEST_SQL),
         ),
         Index("ix_support_requests_program_state", "program_id", "state"),
     )

@@ -1,6 +1,6 @@
 """What happens after a risky message: flag, alert a person, escalate, follow up.
 
-The crisis reply itself goes out in the webhook (peerwork.sms.inbound); this
+The crisis reply itself goes out in the webhook (peerwork.texter.inbound); this
 module does the rest, from jobs, and every function is safe to run late and
 twice: one `Alert(kind="crisis")` per message and one `Alert(kind="unanswered")`
 per message are held by a unique constraint, and state changes are
@@ -14,11 +14,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import audit
+from peerwork.matching import eligibility, offers
 from peerwork.models import (
     Alert,
     Conversation,
@@ -37,7 +38,11 @@ from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
 
-OPEN_REQUEST_STATES = ("offering", "waiting", "held")
+# A crisis message is normally escalated by its dialog job within a second or
+# two; past this, the sweep assumes the job was lost and does it itself.
+MISSED_CRISIS_AFTER = timedelta(seconds=30)
+
+OPEN_REQUEST_STATES = states.OPEN_REQUEST_STATES
 # Requests still looking for a peer whose texter may be owed a human answer.
 ANSWERABLE_REQUEST_STATES = ("offering", "waiting")
 # Kinds of alert that go to the backup contacts when nobody acknowledges them.
@@ -127,7 +132,7 @@ def schedule_escalation(dispatcher, alert: Alert, program: Program):
     """Enqueue the backup escalation for when the acknowledgement window closes."""
     # If Redis is down this returns None; the periodic sweep escalates overdue alerts.
     return dispatcher.enqueue(
-        "safety.jobs.escalate_alert",
+        escalate_alert,
         alert.id,
         queue=URGENT,
         at=escalation_due(alert, program),
@@ -211,12 +216,16 @@ def acknowledge(
     )
     if alert is None:
         raise AlertNotFound(alert_id)
-    done = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.state.in_(states.ALERT.sources("acknowledged")))
-        .values(state="acknowledged", acknowledged_at=now, acknowledged_by_id=user_id)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = states.transition(
+        session,
+        Alert,
+        alert_id,
+        states.ALERT,
+        "acknowledged",
+        synchronize_session=False,
+        acknowledged_at=now,
+        acknowledged_by_id=user_id,
+    )
     session.refresh(alert)
     if done:
         waited = int((now - alert.created_at).total_seconds())
@@ -235,7 +244,7 @@ def acknowledge(
     return bool(done)
 
 
-def escalate(session: Session, *, alert_id: int, now: datetime, dispatcher) -> bool:
+def escalate_alert(session: Session, *, alert_id: int, now: datetime, dispatcher) -> bool:
     """Send an alert nobody acknowledged in time to the backup contacts (once)."""
     alert = session.get(Alert, alert_id)
     if alert is None or alert.kind not in ESCALATING_KINDS:
@@ -245,12 +254,15 @@ def escalate(session: Session, *, alert_id: int, now: datetime, dispatcher) -> b
     program = session.get(Program, alert.program_id)
     if now < escalation_due(alert, program):
         return False
-    done = session.execute(
-        update(Alert)
-        .where(Alert.id == alert_id, Alert.state == "open")
-        .values(state="escalated", escalated_at=now)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    done = states.transition(
+        session,
+        Alert,
+        alert_id,
+        states.ALERT,
+        "escalated",
+        synchronize_session=False,
+        escalated_at=now,
+    )
     if not done:
         return False
     session.refresh(alert)
@@ -292,7 +304,7 @@ def escalate_overdue(session: Session, *, now: datetime, dispatcher, limit: int 
     escalated = 0
     for alert_id, created_at, minutes in rows:
         if created_at + timedelta(minutes=minutes) <= now:
-            escalated += escalate(session, alert_id=alert_id, now=now, dispatcher=dispatcher)
+            escalated += escalate_alert(session, alert_id=alert_id, now=now, dispatcher=dispatcher)
     return escalated
 
 
@@ -380,7 +392,7 @@ def _follow_up(
     )
     if not _insert_once(session, alert):
         return 0
-    if texter.opted_out_at is None:
+    if not texter.opted_out:
         queue_sms(
             session,
             program=program,
@@ -414,6 +426,24 @@ def _alert_for(session: Session, kind: str, message_id: int) -> Alert | None:
     return session.scalar(select(Alert).where(Alert.kind == kind, Alert.message_id == message_id))
 
 
+def raise_flag(
+    session: Session, *, conversation: Conversation, raised_by_id: int, reason: str, now: datetime
+) -> Alert:
+    """A peer's flag on their conversation: an open alert for the supervisors (no content)."""
+    alert = Alert(
+        program_id=conversation.program_id,
+        kind="flag",
+        state="open",
+        reason=reason[:300],
+        conversation_id=conversation.id,
+        texter_id=conversation.texter_id,
+        raised_by_id=raised_by_id,
+        created_at=now,
+    )
+    session.add(alert)
+    return alert
+
+
 def _insert_once(session: Session, alert: Alert) -> bool:
     try:
         with session.begin_nested():
@@ -443,8 +473,6 @@ def _open_request(
 
 
 def _mark_request(session: Session, request_id: int, now: datetime, dispatcher) -> None:
-    from peerwork.matching import offers  # matching imports the SMS texts; keep imports acyclic
-
     offers.mark_crisis(session, request_id=request_id, now=now, dispatcher=dispatcher)
 
 
@@ -518,3 +546,90 @@ def describe(alert: Alert) -> str:
         details = ", ".join(d for d in (language_name(alert.language), alert.detected_by) if d)
         return f"Crisis: {category_label(alert.category)}" + (f" ({details})" if details else "")
     return alert.reason or KIND_NAMES.get(alert.kind, alert.kind)
+
+
+# -- long waits ----------------------------------------------------------------------
+
+# Requests looked at per sweep; the next sweep (seconds later) takes the rest.
+WAIT_SWEEP_BATCH = 500
+
+
+def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
+    """Once per request: alert supervisors and update the texter when a wait runs long.
+
+    The texter hears "everyone is busy" only when it is true: no eligible peer
+    is switched on with room right now. When some are (they were asked and
+    have not answered, or are cooling down from this request), the update
+    says so instead, and the supervisors' alert says peers are not answering.
+    """
+    candidates = session.execute(
+        select(SupportRequest.id, Program.wait_alert_minutes, SupportRequest.created_at)
+        .join(Program, Program.id == SupportRequest.program_id)
+        .where(
+            SupportRequest.state.in_(("offering", "waiting")),
+            SupportRequest.wait_alerted_at.is_(None),
+        )
+        .order_by(SupportRequest.created_at)
+        .limit(WAIT_SWEEP_BATCH)
+    ).all()
+    raised = 0
+    for request_id, minutes, created_at in candidates:
+        if created_at > now - timedelta(minutes=minutes):
+            continue
+        claimed = session.execute(
+            update(SupportRequest)
+            .where(and_(SupportRequest.id == request_id, SupportRequest.wait_alerted_at.is_(None)))
+            .values(wait_alerted_at=now)
+            .execution_options(synchronize_session="fetch")
+        ).rowcount
+        if not claimed:
+            continue
+        request = session.get(SupportRequest, request_id, populate_existing=True)
+        program = session.get(Program, request.program_id)
+        waited = int((now - request.created_at).total_seconds() // 60)
+        peers_free = eligibility.someone_available(session, request, now)
+        reason = f"A texter has waited {waited} minutes for a peer."
+        if peers_free:
+            reason += " Peers are switched on but have not answered."
+        session.add(
+            Alert(
+                program_id=program.id,
+                kind="wait",
+                state="open",
+                reason=reason,
+                request_id=request.id,
+                texter_id=request.texter_id,
+                created_at=now,
+            )
+        )
+        queue_sms(
+            session,
+            program=program,
+            body=texts.for_program("still_asking" if peers_free else "still_waiting", program),
+            now=now,
+            dispatcher=dispatcher,
+            texter_id=request.texter_id,
+        )
+        contacts = session.scalars(
+            select(EscalationContact.id).where(
+                EscalationContact.program_id == program.id,
+                EscalationContact.is_backup.is_(False),
+                EscalationContact.phone_encrypted.is_not(None),
+            )
+        ).all()
+        staff_text = texts.for_program(
+            "staff_alert", program, what=f"a texter has waited {waited} minutes for a peer"
+        )
+        for contact_id in contacts:
+            queue_sms(
+                session,
+                program=program,
+                body=staff_text,
+                now=now,
+                dispatcher=dispatcher,
+                recipient="contact",
+                contact_id=contact_id,
+                kind="alert",
+            )
+        raised += 1
+    return raised

@@ -1,1 +1,8 @@
-"""SMS: webhooks, texter dialog, keywords, transports, segments, outbox."""
+"""The SMS channel: texts, segments, outbox, sender, delivery status, transport, throttle.
+
+It sends what the layers above queue and reports what happened (a send that
+failed because the recipient opted out, a status callback naming an opt-out);
+it never calls up into the dialog. The texter's side is `peerwork.texter`.
+
+May import: models, queue, privacy, clock, config and the other ground modules.
+"""

@@ -1,7 +1,7 @@
 """The outbox: every outbound SMS is a `queued` row before any job exists.
 
 `queue_sms()` adds the row and remembers its id on the session; once the
-session commits, the ids are handed to RQ (`sms.jobs.send_message`). If the
+session commits, the ids are handed to RQ (`peerwork.jobs.send_message`). If the
 enqueue fails (Redis down) or the job is lost (worker killed), the row stays
 `queued` and the periodic outbox sweep enqueues it again. The sender job is
 idempotent on the row, so an id enqueued twice is still sent once.
@@ -9,22 +9,20 @@ idempotent on the row, so an id enqueued twice is still sent once.
 
 from __future__ import annotations
 
-from datetime import datetime
+import logging
+from datetime import datetime, timedelta
 
-from rq import Retry
-from sqlalchemy import Connection, and_, event, exists, or_, select
+from sqlalchemy import Connection, and_, event, exists, func, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, aliased
 
-from peerwork.models import Message, Program
+from peerwork.models import Message, Program, states
 from peerwork.queue import MESSAGES, URGENT
-from peerwork.sms import segments
+from peerwork.sms import segments, sender
 
 # Temporary send errors: retry with growing pauses; permanent ones are never retried.
-SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
 
 # Not yet sent nor given up: a later message to the same recipient waits for these.
-PENDING = ("queued", "sending")
 
 _PENDING_KEY = "peerwork.outbox.pending"
 _DISPATCHER_KEY = "peerwork.outbox.dispatcher"
@@ -84,17 +82,6 @@ def queue_sms(
     return message
 
 
-def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
-    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
-    return dispatcher.enqueue(
-        "sms.jobs.send_message",
-        message_id,
-        queue=queue,
-        job_id=job_id or f"send-message-{message_id}",
-        retry=SEND_RETRY,
-    )
-
-
 def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
     """Those of `message_ids` behind an earlier pending message to the same recipient.
 
@@ -119,7 +106,7 @@ def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
                 earlier.recipient == Message.recipient,
                 same_recipient,
                 earlier.id < Message.id,
-                earlier.status.in_(PENDING),
+                earlier.status.in_(states.PENDING_DELIVERY),
             )
         ),
     )
@@ -145,7 +132,7 @@ def _dispatch_after_commit(session: Session) -> None:
     waiting = _waiting_in_line(session, [message_id for message_id, _ in pending])
     for message_id, queue in pending:
         if message_id not in waiting:
-            enqueue_send(dispatcher, message_id, queue)
+            sender.enqueue_send(dispatcher, message_id, queue)
 
 
 @event.listens_for(Session, "after_rollback")
@@ -154,3 +141,65 @@ def _forget_after_rollback(session: Session) -> None:
     if not session.in_transaction():
         session.info.pop(_PENDING_KEY, None)
         session.info.pop(_DISPATCHER_KEY, None)
+
+
+log = logging.getLogger(__name__)
+
+
+# The longest pause SEND_RETRY takes between attempts.
+RETRY_PATIENCE = timedelta(seconds=max(sender.SEND_RETRY.intervals))
+
+
+def sweep_outbox(session: Session, *, now: datetime, after: timedelta, dispatcher) -> int:
+    """Re-enqueue outbound messages a lost job left behind; returns how many."""
+    cutoff = now - after
+    # `sending` past the cutoff: the worker died mid-send (the HTTP timeout is far
+    # shorter than the cutoff). Back to `queued` with attempts > 0: the send job
+    # first asks the provider whether it already holds the message (reconcile,
+    # see peerwork.sms.sender) and sends only if it does not.
+    stuck = session.scalars(
+        select(Message.id).where(
+            Message.direction == "outbound",
+            Message.status == "sending",
+            Message.status_updated_at < cutoff,
+        )
+    ).all()
+    for message_id in stuck:
+        states.transition(
+            session,
+            Message,
+            message_id,
+            states.DELIVERY,
+            "queued",
+            attr="status",
+            synchronize_session=False,
+            status_updated_at=now,
+        )
+    session.commit()
+    # A row that already failed temporarily has an RQ retry pending (up to
+    # RETRY_PATIENCE away): the sweep leaves it to that retry's backoff.
+    retry_cutoff = cutoff - RETRY_PATIENCE
+    waiting = session.execute(
+        select(Message.id, Message.is_crisis, Message.attempts).where(
+            Message.direction == "outbound",
+            Message.status.in_(states.DELIVERY.sources("sending")),
+            Message.id.in_(stuck or [-1])
+            | ((Message.attempts == 0) & (Message.queued_at < cutoff))
+            | (
+                (Message.attempts > 0)
+                & (func.coalesce(Message.status_updated_at, Message.queued_at) < retry_cutoff)
+            ),
+        )
+    ).all()
+    for message_id, is_crisis, attempts in waiting:
+        # A fresh job id per attempt: the lost job's id may still look "started".
+        dispatcher.enqueue(
+            sender.send_message,
+            message_id,
+            queue=URGENT if is_crisis else MESSAGES,
+            job_id=f"sweep-send-{message_id}-{attempts}",
+            retry=sender.SEND_RETRY,
+        )
+    if waiting:
+        log.info("outbox sweep re-enqueued %d message(s)", len(waiting))
+    return len(waiting)

@@ -38,22 +38,40 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import exists, select, update
+from rq import Retry
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
 from peerwork.queue import MESSAGES, URGENT
-from peerwork.sms.outbox import PENDING, enqueue_send
 from peerwork.sms.transport import OPTED_OUT, PermanentSendError, TemporarySendError
 
 log = logging.getLogger(__name__)
 
-# The first try plus RQ's five retries (peerwork.sms.outbox.SEND_RETRY).
+# RQ retries of a send that failed for now (seconds between attempts).
+SEND_RETRY = Retry(max=5, interval=[5, 30, 120, 600, 1800])
+
+
+def _deliver(session: Session, message_id: int, new: str, **values) -> int:
+    """Move one message along the delivery machine (`states.transition`)."""
+    return states.transition(
+        session,
+        Message,
+        message_id,
+        states.DELIVERY,
+        new,
+        attr="status",
+        synchronize_session=False,
+        **values,
+    )
+
+
+# The first try plus RQ's five retries (SEND_RETRY).
 MAX_ATTEMPTS = 6
 
 
 # Seconds after its reserved second in which a scheduled send still holds it
-# (shorter than the first retry pause, peerwork.sms.outbox.SEND_RETRY).
+# (shorter than the first retry pause, SEND_RETRY).
 SLOT_GRACE = 5
 
 
@@ -63,13 +81,15 @@ class SendResult:
     outcome: str
     sid: str | None = None
     slot: int | None = None  # throttled: the second (epoch) reserved for this send
+    # failed because the texter opted out at the carrier: the caller opts them out here too
+    opted_out_texter_id: int | None = None
 
 
 def _recipient_phone(session: Session, message: Message) -> bytes | None:
     """The recipient's encrypted phone, or None when they must not be texted."""
     if message.recipient == "texter":
         texter = session.get(Texter, message.texter_id) if message.texter_id else None
-        if texter is None or texter.opted_out_at is not None:
+        if texter is None or texter.opted_out:
             return None
         return texter.phone_encrypted
     if message.recipient == "peer":
@@ -83,17 +103,6 @@ def _recipient_phone(session: Session, message: Message) -> bytes | None:
         contact = session.get(EscalationContact, message.contact_id) if message.contact_id else None
         return contact.phone_encrypted if contact is not None else None
     return None
-
-
-def _move(session: Session, message_id: int, new: str, **values) -> bool:
-    """Conditional UPDATE along the delivery machine; True when this call moved it."""
-    result = session.execute(
-        update(Message)
-        .where(Message.id == message_id, Message.status.in_(states.DELIVERY.sources(new)))
-        .values(status=new, **values)
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount == 1
 
 
 def _same_recipient(row, message: Message):
@@ -118,7 +127,7 @@ def _earlier_pending(message: Message):
             line,
             earlier.direction == "outbound",
             earlier.id < message.id,
-            earlier.status.in_(PENDING),
+            earlier.status.in_(states.PENDING_DELIVERY),
         )
     )
 
@@ -130,7 +139,7 @@ def wake_next(session: Session, *, message: Message, dispatcher) -> int | None:
         return None
     head = session.execute(
         select(Message.id, Message.status, Message.is_crisis)
-        .where(line, Message.direction == "outbound", Message.status.in_(PENDING))
+        .where(line, Message.direction == "outbound", Message.status.in_(states.PENDING_DELIVERY))
         .order_by(Message.id)
         .limit(1)
     ).first()
@@ -193,7 +202,7 @@ def send_message(
     program = session.get(Program, message.program_id)
     encrypted = _recipient_phone(session, message)
     if encrypted is None or program is None or not program.sms_number:
-        _move(session, message_id, "cancelled", status_updated_at=now)
+        _deliver(session, message_id, "cancelled", status_updated_at=now)
         session.commit()
         wake_next(session, message=message, dispatcher=dispatcher)
         return SendResult("cancelled")
@@ -213,15 +222,17 @@ def send_message(
         if reserved > this_second:
             return SendResult("throttled", slot=reserved)
     earlier_attempts = message.attempts or 0
-    claim = (
-        update(Message)
-        .where(Message.id == message_id, Message.status == "queued")
-        .values(status="sending", attempts=Message.attempts + 1, status_updated_at=now)
-        .execution_options(synchronize_session=False)
+    claimed = (
+        _deliver(
+            session,
+            message_id,
+            "sending",
+            where=() if waits_for is None else (~waits_for,),
+            attempts=Message.attempts + 1,
+            status_updated_at=now,
+        )
+        == 1
     )
-    if waits_for is not None:
-        claim = claim.where(~waits_for)
-    claimed = session.execute(claim).rowcount == 1
     session.commit()
     if not claimed:
         return SendResult("already")
@@ -240,16 +251,16 @@ def send_message(
         except TemporarySendError as exc:
             if earlier_attempts + 1 >= MAX_ATTEMPTS:
                 # Never knowing is giving up too: the next message must not wait forever.
-                _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+                _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
                 session.commit()
                 log.info("message %s given up: the provider could not be asked", message_id)
                 wake_next(session, message=message, dispatcher=dispatcher)
                 return SendResult("failed")
-            _move(session, message_id, "queued", status_updated_at=now)
+            _deliver(session, message_id, "queued", status_updated_at=now)
             session.commit()
             raise
         if known_sid is not None:
-            _move(
+            _deliver(
                 session,
                 message_id,
                 "sent",
@@ -268,27 +279,41 @@ def send_message(
     except TemporarySendError as exc:
         if earlier_attempts + 1 >= MAX_ATTEMPTS:
             # Retries used up: give up visibly rather than retry forever.
-            _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+            _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
             session.commit()
             log.info("message %s failed after %d attempts", message_id, MAX_ATTEMPTS)
             wake_next(session, message=message, dispatcher=dispatcher)
             return SendResult("failed")
-        _move(session, message_id, "queued", status_updated_at=now)
+        _deliver(session, message_id, "queued", status_updated_at=now)
         session.commit()
         raise
     except PermanentSendError as exc:
-        _move(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
+        _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
         session.commit()
         wake_next(session, message=message, dispatcher=dispatcher)
-        if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
-            from peerwork.sms.optout import opt_out
-
-            opt_out(session, texter_id=message.texter_id, now=now, dispatcher=dispatcher)
-            session.commit()
         log.info("message %s failed permanently (code %s)", message_id, exc.code)
+        if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
+            return SendResult("failed", opted_out_texter_id=message.texter_id)
         return SendResult("failed")
     # Record at once: until this commits, only step 2 of a later try can find the SID.
-    _move(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
+    _deliver(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
     session.commit()
     wake_next(session, message=message, dispatcher=dispatcher)
     return SendResult("sent", sid)
+
+
+def status_callback_url(config) -> str | None:
+    """Where Twilio posts delivery updates (needs the public URL)."""
+    base = config.get("PUBLIC_BASE_URL")
+    return f"{base}/sms/status" if base else None
+
+
+def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
+    """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
+    return dispatcher.enqueue(
+        send_message,
+        message_id,
+        queue=queue,
+        job_id=job_id or f"send-message-{message_id}",
+        retry=SEND_RETRY,
+    )

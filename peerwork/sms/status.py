@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -13,21 +14,8 @@ from peerwork.sms.transport import OPTED_OUT
 
 log = logging.getLogger(__name__)
 
-# How far along each Twilio status is; a callback may only move a row forward.
-_RANK = {
-    "accepted": 0,
-    "scheduled": 0,
-    "queued": 0,
-    "sending": 1,
-    "sent": 2,
-    "delivered": 3,
-    "undelivered": 3,
-    "failed": 3,
-    "read": 3,
-}
 # Twilio's statuses that we record; the others (queued, sending...) say nothing new.
 _RECORDED = {"sent", "delivered", "undelivered", "failed"}
-FINAL = frozenset({"delivered", "undelivered", "failed"})
 
 
 # Twilio's error codes are five digits; anything an INTEGER column cannot hold is noise.
@@ -42,6 +30,12 @@ def parse_error_code(raw: str | None) -> int | None:
     return code if code <= _MAX_ERROR_CODE else None
 
 
+@dataclass(frozen=True)
+class StatusResult:
+    outcome: str  # updated, stale, unknown
+    opted_out_texter_id: int | None = None
+
+
 def apply_status(
     session: Session,
     *,
@@ -49,9 +43,12 @@ def apply_status(
     status: str,
     error_code: int | None,
     now: datetime,
-    dispatcher,
-) -> str:
-    """Record a delivery callback; returns what happened (updated, stale, unknown)."""
+) -> StatusResult:
+    """Record a delivery callback; returns what happened (updated, stale, unknown).
+
+    A callback saying the texter opted out at the carrier names them in the
+    result: acting on that (`peerwork.texter.optout`) is the caller's part.
+    """
     status = (status or "").lower()
     if status == "read":
         status = "delivered"
@@ -62,21 +59,16 @@ def apply_status(
     )
     if message is None:
         log.info("status callback for an unknown message SID")
-        return "unknown"
+        return StatusResult("unknown")
     if error_code is not None and message.error_code is None:
         message.error_code = error_code
-    if status not in _RECORDED or message.status in FINAL or message.status == status:
-        outcome = "stale"
-    elif _RANK.get(status, -1) <= _RANK.get(message.status, -1) or not states.DELIVERY.can(
-        message.status, status
-    ):
+    # A callback may only move a row forward along the delivery machine: a
+    # late "sent" after "delivered", or a repeat, changes nothing.
+    if status not in _RECORDED or not states.DELIVERY.can(message.status, status):
         outcome = "stale"
     else:
         states.DELIVERY.advance(message, status, attr="status")
         message.status_updated_at = now
         outcome = "updated"
-    if error_code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
-        from peerwork.sms.optout import opt_out
-
-        opt_out(session, texter_id=message.texter_id, now=now, dispatcher=dispatcher)
-    return outcome
+    opted_out = error_code == OPTED_OUT and message.recipient == "texter" and message.texter_id
+    return StatusResult(outcome, opted_out_texter_id=message.texter_id if opted_out else None)

@@ -1,1 +1,4 @@
-"""Curriculum content and quiz grading."""
+"""Curriculum content and quiz grading.
+
+May import: access, audit, models and the ground. Nothing of matching or SMS.
+"""

@@ -11,9 +11,9 @@ import time_machine
 from playwright.sync_api import expect
 from sqlalchemy import select
 
+from peerwork import jobs as peerwork_jobs
 from peerwork.extensions import db, get_vault, set_service
 from peerwork.models import Alert, Conversation, EscalationContact, Message
-from peerwork.safety import jobs as safety_jobs
 from peerwork.sms import texts
 from tests import factories
 from tests.helpers import start_conversation
@@ -161,11 +161,11 @@ def test_supervisor_sees_the_crisis_acknowledges_and_an_ignored_one_escalates(
 
     # Nobody acknowledges the second: five minutes later it goes to the backup contact.
     with time_machine.travel(now + timedelta(minutes=3), tick=False):
-        safety_jobs.safety_sweep()
+        peerwork_jobs.safety_sweep()
     assert transport.bodies_to(BACKUP_PHONE) == []
     with time_machine.travel(now + timedelta(minutes=6), tick=False):
         jobs.run(until=now + timedelta(minutes=6))
-        safety_jobs.safety_sweep()
+        peerwork_jobs.safety_sweep()
         jobs.run(until=now + timedelta(minutes=6))
     backup = transport.bodies_to(BACKUP_PHONE)
     assert len(backup) == 1 and "Acme Peer Line" in backup[0]

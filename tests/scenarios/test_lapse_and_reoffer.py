@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from peerwork import clock, conversations
+from peerwork import jobs as peerwork_jobs
 from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import eligibility, offers
 from peerwork.models import Message, Offer, PeerProfile, Program, SupportRequest
@@ -81,7 +82,7 @@ class Scheduler:
     def tick(self, step: timedelta, *, sweep: bool = True) -> None:
         self.travel.shift(step)
         if sweep and clock.now() >= self.next_sweep:
-            get_dispatcher().enqueue("matching.jobs.sweep", queue=MAINTENANCE)
+            get_dispatcher().enqueue(peerwork_jobs.matching_sweep, queue=MAINTENANCE)
             self.next_sweep = clock.now() + SWEEP_EVERY
         self.jobs.run(until=clock.now())
 

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
 from peerwork.models import Message
-from peerwork.sms import jobs as sms_jobs
+from peerwork.sms.outbox import sweep_outbox
 from tests.scenarios.people import connect, drain
 
 NUMBER = "+17165550302"
@@ -69,9 +69,7 @@ def test_a_send_left_sending_by_a_lost_worker_is_reconciled_not_repeated(
     )
     session.commit()
     travel.shift(timedelta(minutes=5))
-    sms_jobs.sweep_outbox(
-        session, now=clock.now(), after=timedelta(seconds=60), dispatcher=get_dispatcher()
-    )
+    sweep_outbox(session, now=clock.now(), after=timedelta(seconds=60), dispatcher=get_dispatcher())
     drain(jobs, travel)
 
     assert twilio.received_by(NUMBER)[before:] == ["Still here with you."]

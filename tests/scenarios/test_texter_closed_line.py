@@ -13,8 +13,8 @@ from sqlalchemy import select
 
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
-from peerwork.matching.jobs import run_sweep
 from peerwork.models import Alert, Message, Offer, PeerProfile, SupportRequest
+from tests.helpers import matching_sweep as run_sweep
 from tests.sms_helpers import Phone
 
 WEEKDAYS_9_TO_5 = {d: [["09:00", "17:00"]] for d in ("mon", "tue", "wed", "thu", "fri")}

@@ -32,7 +32,7 @@ def test_a_retried_first_text_gets_the_same_twiml_one_row_and_one_job(texter, jo
     first = texter.sends(first_text, sid=sid, run_jobs=False)
     first_xml = texter.last_response.get_data(as_text=True)
     pending = jobs.pending()
-    assert pending.count("peerwork.sms.jobs.process_inbound") <= 1
+    assert pending.count("peerwork.jobs.process_inbound") <= 1
 
     retried = texter.sends(first_text, sid=sid, run_jobs=False)
     assert retried == first and first

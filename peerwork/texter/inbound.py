@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from peerwork import hours
 from peerwork.models import Message, Program, Texter
 from peerwork.privacy.crypto import new_pseudonym
+from peerwork.queue import DEFAULT, URGENT
 from peerwork.safety.detect import assess
 from peerwork.safety.escalation import handle_crisis_message
-from peerwork.sms import dialog, hours, segments
+from peerwork.sms import segments
+from peerwork.texter import dialog
+from peerwork.texter.turn import Turn, crisis_reply
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +137,7 @@ def receive(
         # the unique index let us know, the first delivery has committed.
         return _duplicate(session, message_sid) or InboundResult("duplicate")
     texter.last_inbound_at = now
-    turn = dialog.Turn(
+    turn = Turn(
         session=session,
         program=program,
         texter=texter,
@@ -146,7 +150,7 @@ def receive(
     if assessment.is_crisis:
         # Always, first, and with no dependency on Redis or rate limits; in
         # Spanish when the message is (988 and 741741 answer in Spanish too).
-        dialog.crisis_reply(turn, language=assessment.language)
+        crisis_reply(turn, language=assessment.language)
     done = dialog.immediate(turn)
     if done:
         message.processed_at = now
@@ -171,3 +175,75 @@ def receive(
         needs_processing=not done,
         is_crisis=assessment.is_crisis,
     )
+
+
+# -- the job's half --------------------------------------------------------------------
+
+
+def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
+    """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
+    message = session.get(Message, message_id)
+    if message is None or message.direction != "inbound" or message.texter_id is None:
+        return 0
+    # One texter's messages are handled one at a time, oldest first.
+    texter = session.get(Texter, message.texter_id, with_for_update=True, populate_existing=True)
+    program = session.get(Program, message.program_id)
+    pending = session.scalars(
+        select(Message)
+        .where(
+            Message.texter_id == texter.id,
+            Message.direction == "inbound",
+            Message.processed_at.is_(None),
+            Message.id <= message_id,
+        )
+        .order_by(Message.id)
+    ).all()
+    handled = 0
+    for item in pending:
+        claimed = session.execute(
+            update(Message)
+            .where(Message.id == item.id, Message.processed_at.is_(None))
+            .values(processed_at=now)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not claimed:
+            continue
+        turn = Turn(
+            session=session,
+            program=program,
+            texter=texter,
+            message=item,
+            now=now,
+            dispatcher=dispatcher,
+        )
+        dialog.handle(turn)
+        if item.is_crisis:
+            handle_crisis_message(session, message_id=item.id, now=now, dispatcher=dispatcher)
+        handled += 1
+    return handled
+
+
+def enqueue_inbound(dispatcher, message_id: int, *, crisis: bool = False):
+    """Hand a stored inbound message to the dialog job."""
+    return dispatcher.enqueue(
+        process_inbound,
+        message_id,
+        queue=URGENT if crisis else DEFAULT,
+        job_id=f"process-inbound-{message_id}",
+    )
+
+
+def sweep_inbound(session: Session, *, now: datetime, after: timedelta, dispatcher) -> int:
+    """Re-enqueue inbound messages whose dialog job never ran (Redis was down)."""
+    rows = session.execute(
+        select(Message.id, Message.is_crisis).where(
+            Message.direction == "inbound",
+            Message.processed_at.is_(None),
+            Message.created_at < now - after,
+        )
+    ).all()
+    for message_id, is_crisis in rows:
+        enqueue_inbound(dispatcher, message_id, crisis=is_crisis)
+    if rows:
+        log.info("inbound sweep re-enqueued %d message(s)", len(rows))
+    return len(rows)

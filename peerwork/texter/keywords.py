@@ -1,9 +1,9 @@
 """Whole-message keywords: a small registry the dialog consults first.
 
-Any area can add its own keywords without touching the dialog: put a
-`peerwork/<area>/keywords.py` that calls `keyword("PLAN")(handler)`; it is
-imported the first time a keyword is looked up. A handler receives the
-dialog's `Turn` (program, texter, message, now, dispatcher, `reply()`).
+A handler is registered with `@keyword("PLAN")` and receives the dialog's
+`Turn` (program, texter, message, now, dispatcher, `reply()`). The handlers
+are the dialog's built-in ones (`dialog.py`) and the check-in ones
+(`checkin_answers.py`, imported by the dialog): no discovery by name.
 
 Twilio's opt-out words belong to the opt-out handler alone: registering one
 for anything else is refused, because Twilio acts on them itself.
@@ -11,7 +11,6 @@ for anything else is refused, because Twilio acts on them itself.
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,8 +19,6 @@ OPT_OUT_WORDS = frozenset(
     {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"}
 )
 OPT_IN_WORDS = frozenset({"START", "UNSTOP"})
-# Areas that may contribute keywords (peerwork/<area>/keywords.py).
-KEYWORD_AREAS = ("checkins", "safety", "matching")
 
 
 @dataclass(frozen=True)
@@ -43,7 +40,6 @@ def normalize(body: str | None) -> str:
 class KeywordRegistry:
     def __init__(self) -> None:
         self._keywords: dict[str, Keyword] = {}
-        self._discovered = False
 
     def register(
         self, *words: str, handler: Callable, immediate: bool = False, when_opted_out: bool = False
@@ -58,26 +54,12 @@ class KeywordRegistry:
                 raise ValueError(f"keyword {key} is already registered")
             self._keywords[key] = Keyword(key, handler, immediate, when_opted_out)
 
-    def _discover(self) -> None:
-        if self._discovered:
-            return
-        self._discovered = True
-        for area in KEYWORD_AREAS:
-            name = f"peerwork.{area}.keywords"
-            try:
-                importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name != name:
-                    raise
-
     def match(self, body: str | None) -> Keyword | None:
         """The keyword this whole message is, if any."""
-        self._discover()
         return self._keywords.get(normalize(body))
 
     def words(self) -> set[str]:
         """Every registered keyword."""
-        self._discover()
         return set(self._keywords)
 
 
@@ -94,10 +76,3 @@ def keyword(*words: str, immediate: bool = False, when_opted_out: bool = False):
         return handler
 
     return decorate
-
-
-def match(body: str | None) -> Keyword | None:
-    """Shortcut for REGISTRY.match (built-in keywords are registered by the dialog)."""
-    from peerwork.sms import dialog  # noqa: F401  (registers the built-in keywords)
-
-    return REGISTRY.match(body)

@@ -39,10 +39,10 @@ from peerwork import clock
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter
 from peerwork.phones import InvalidPhoneNumber, normalize
-from peerwork.sms import inbound
-from peerwork.sms.jobs import enqueue_inbound
-from peerwork.sms.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
-from peerwork.sms.keywords import normalize as keyword_of
+from peerwork.texter import inbound
+from peerwork.texter.inbound import enqueue_inbound
+from peerwork.texter.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
+from peerwork.texter.keywords import normalize as keyword_of
 
 bp = Blueprint("devphone", __name__)
 

@@ -1,7 +1,11 @@
-"""Twilio webhooks: inbound texts and delivery status callbacks.
+"""Twilio webhooks: inbound texts and delivery status callbacks (/sms/...).
 
 Both check X-Twilio-Signature against the public URL first (403 otherwise),
-commit what they received, and answer within milliseconds.
+commit what they received, and answer within milliseconds. They live with
+the texter because both may act for one: an inbound text starts the dialog,
+and a callback saying a texter opted out at the carrier opts them out here.
+The blueprint keeps the name "sms" (endpoints `sms.inbound_sms`,
+`sms.status_callback`).
 """
 
 from __future__ import annotations
@@ -14,9 +18,11 @@ from twilio.twiml.messaging_response import MessagingResponse
 from peerwork import clock
 from peerwork.extensions import csrf, db, get_dispatcher, get_vault
 from peerwork.phones import InvalidPhoneNumber, normalize
-from peerwork.sms import inbound, status
-from peerwork.sms.jobs import enqueue_inbound
+from peerwork.sms import status
 from peerwork.sms.security import signature_is_valid
+from peerwork.texter import inbound
+from peerwork.texter.inbound import enqueue_inbound
+from peerwork.texter.optout import opt_out
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +91,16 @@ def status_callback():
     if not sid or not new_status:
         return "", 400
     error_code = status.parse_error_code(form.get("ErrorCode"))
-    status.apply_status(
-        db.session,
-        sid=sid,
-        status=new_status,
-        error_code=error_code,
-        now=clock.now(),
-        dispatcher=get_dispatcher(),
+    now = clock.now()
+    result = status.apply_status(
+        db.session, sid=sid, status=new_status, error_code=error_code, now=now
     )
+    if result.opted_out_texter_id is not None:
+        opt_out(
+            db.session,
+            texter_id=result.opted_out_texter_id,
+            now=now,
+            dispatcher=get_dispatcher(),
+        )
     db.session.commit()
     return "", 204

@@ -1,14 +1,9 @@
-"""The texter dialog: what each inbound message means, one state machine.
+"""One inbound message being answered (`Turn`), and the dialog's shared rules.
 
-States (`states.DIALOG`): new -> choosing_topic -> waiting -> connected ->
-idle, and opted_out from anywhere. Keywords are looked up first (see
-`keywords.py`). Two entry points share every rule:
-
-- `immediate(turn)`, inside the webhook: only what must be answered at once
-  and needs no matching (welcome + menu on first contact, HELP/INFO). Its
-  replies go back as TwiML and are recorded as `sent` rows.
-- `handle(turn)`, inside the `process_inbound` job: everything else. Its
-  replies go through the outbox.
+The menu and topic choice, opening a support request (or saying the line is
+closed), relaying to the peer, the welcome, the crisis reply and notes in the
+peer's thread. `dialog.py` decides which of these a message calls for;
+keyword handlers (`dialog.py`, `checkin_answers.py`) reuse them.
 """
 
 from __future__ import annotations
@@ -21,19 +16,20 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from peerwork import hours
+from peerwork.conversations import record_texter_message
+from peerwork.matching.offers import open_request
 from peerwork.models import (
     Conversation,
     Message,
     Program,
-    Resource,
     SupportRequest,
     Texter,
     Topic,
     states,
 )
 from peerwork.models.texting import OPENING_KIND
-from peerwork.sms import hours, segments, texts
-from peerwork.sms.keywords import OPT_IN_WORDS, OPT_OUT_WORDS, REGISTRY, keyword
+from peerwork.sms import segments, texts
 from peerwork.sms.outbox import queue_sms
 
 log = logging.getLogger(__name__)
@@ -61,7 +57,7 @@ class Turn:
 
     def reply(self, key: str, *, kind: str = "system", **values: object) -> Message | None:
         """Send the texter the text `key` (TwiML now, or through the outbox)."""
-        if self.texter.opted_out_at is not None:
+        if self.texter.opted_out:
             return None
         body = texts.for_program(key, self.program, **values)
         crisis = kind == "crisis"
@@ -103,7 +99,7 @@ class Turn:
             if new == "choosing_topic" and self.texter.dialog_state in ASKING_STARTS_FROM:
                 # This text begins a new ask: the peer who takes it reads from here on.
                 self.message.kind = OPENING_KIND
-            states.DIALOG.advance(self.texter, new, attr="dialog_state")
+            states.move_dialog(self.texter, new)
 
 
 # -- the menu and topic choice ---------------------------------------------------
@@ -211,8 +207,22 @@ def offer_topics(turn: Turn) -> None:
     send_menu(turn)
 
 
-def request_support(turn: Turn, topic: Topic | None) -> None:
-    """Open a support request (or explain the hours) after a topic is chosen."""
+def request_support(
+    turn: Turn,
+    topic_id: int | None,
+    *,
+    preferred_peer_id: int | None,
+    source: str = "texter",
+    begins_ask: bool = False,
+    found_reply: str = "waiting",
+) -> None:
+    """Open a support request (or explain the hours): after a topic, a low check-in score, TALK.
+
+    `preferred_peer_id` is offered first when free (the last peer, or the
+    check-in's); `begins_ask` marks this text as where the peer's thread
+    starts (a low score or TALK begins the ask, unlike a menu number);
+    `found_reply` is what the texter hears while the line is open.
+    """
     program = turn.program
     if program.status != "live":
         _closed_reply(turn)
@@ -222,24 +232,25 @@ def request_support(turn: Turn, topic: Topic | None) -> None:
         _closed_reply(turn)
         turn.move("idle")
         return
-    from peerwork.matching.offers import open_request
-
+    if begins_ask:
+        turn.message.kind = OPENING_KIND
     turn.move("waiting")
     open_request(
         turn.session,
         program_id=program.id,
         texter_id=turn.texter.id,
-        topic_id=topic.id if topic else None,
+        topic_id=topic_id,
         now=turn.now,
         dispatcher=turn.dispatcher,
         is_crisis=turn.message.is_crisis,
-        preferred_peer_id=turn.texter.last_peer_id,
+        preferred_peer_id=preferred_peer_id,
+        source=source,
     )
     if not is_open:
         _closed_reply(turn)
     elif not turn.message.is_crisis:
         # A crisis message's own reply already said a person is being found.
-        turn.reply("waiting")
+        turn.reply(found_reply)
 
 
 def choose_topic(turn: Turn) -> None:
@@ -248,10 +259,10 @@ def choose_topic(turn: Turn) -> None:
         turn.reply("topic_unclear")
         send_menu(turn)
         return
-    request_support(turn, topic)
+    request_support(turn, topic.id if topic else None, preferred_peer_id=turn.texter.last_peer_id)
 
 
-def _active_conversation(turn: Turn) -> Conversation | None:
+def active_conversation(turn: Turn) -> Conversation | None:
     return turn.session.scalar(
         select(Conversation).where(
             Conversation.texter_id == turn.texter.id, Conversation.state == "active"
@@ -259,24 +270,22 @@ def _active_conversation(turn: Turn) -> Conversation | None:
     )
 
 
-def _open_request(turn: Turn) -> SupportRequest | None:
+def open_request_of(turn: Turn) -> SupportRequest | None:
     return turn.session.scalar(
         select(SupportRequest).where(
             SupportRequest.texter_id == turn.texter.id,
-            SupportRequest.state.in_(("offering", "waiting", "held")),
+            SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
         )
     )
 
 
 def relay(turn: Turn) -> None:
     """A connected texter's message goes to their peer's thread."""
-    conversation = _active_conversation(turn)
+    conversation = active_conversation(turn)
     if conversation is None:
         turn.move("idle")
         turn.reply("not_connected")
         return
-    from peerwork.conversations import record_texter_message
-
     record_texter_message(
         turn.session,
         conversation_id=conversation.id,
@@ -333,81 +342,19 @@ def crisis_reply(turn: Turn, language: str = "en") -> None:
 
 def waiting_reply(turn: Turn) -> None:
     """An honest answer to a texter who writes while their request waits."""
-    request = _open_request(turn)
+    request = open_request_of(turn)
     if request is None:
         turn.reply("waiting_reminder")
     elif request.state == "held" or turn.program.status != "live":
         _closed_reply(turn)
     elif not hours.is_open(turn.program, turn.now):
-        # Left at closing time: it keeps its place (see peerwork.sms.hours).
+        # Left at closing time: it keeps its place (see peerwork.hours).
         turn.reply("waiting_after_hours", opens=hours.describe_opening(turn.program, turn.now))
     else:
         turn.reply("waiting_reminder")
 
 
-# -- entry points --------------------------------------------------------------------
-
-
-def immediate(turn: Turn) -> bool:
-    """Answer what the webhook answers itself; True when nothing is left for the job."""
-    found = REGISTRY.match(turn.body) if turn.body else None
-    opted_out = turn.texter.opted_out_at is not None
-    if found is not None and found.immediate and not opted_out:
-        found.handler(turn)
-        return not turn.message.is_crisis
-    if (
-        found is None
-        and not opted_out
-        and turn.texter.dialog_state == "new"
-        and turn.program.status == "live"
-    ):
-        if turn.message.is_crisis:
-            # The crisis reply was the welcome; the message is read as a topic by
-            # the job, so a peer is sought at once.
-            turn.move("choosing_topic")
-            return False
-        welcome(turn)
-        return True
-    return False
-
-
-def handle(turn: Turn) -> None:
-    """Decide what an inbound message means and act on it (the job's half)."""
-    from peerwork.sms.keywords import match
-
-    found = match(turn.body)
-    if turn.texter.opted_out_at is not None:
-        if found is not None and found.when_opted_out:
-            found.handler(turn)
-        return
-    state = turn.texter.dialog_state
-    if found is not None:
-        found.handler(turn)
-        return
-    if state == "connected":
-        relay(turn)
-    elif turn.program.status != "live":
-        turn.reply("paused")
-    elif state == "new":
-        welcome(turn)
-    elif state == "choosing_topic":
-        choose_topic(turn)
-    elif state == "waiting":
-        if not turn.message.is_crisis:  # the crisis reply already answered
-            waiting_reply(turn)
-    elif turn.message.is_crisis:
-        # Someone idle who writes in crisis gets a peer sought at once.
-        turn.move("choosing_topic")
-        request_support(turn, match_topic(turn.session, turn.program, turn.body)[1])
-    else:
-        # An idle texter's "1".."5" may be the answer to a check-in they were sent.
-        from peerwork.checkins.schedule import take_answer
-
-        if not take_answer(turn):
-            turn.reply("not_connected")
-
-
-# -- built-in keywords -------------------------------------------------------------
+# -- notes in the peer's thread ----------------------------------------------------
 
 
 # What the peer's thread shows when their texter uses a keyword mid-conversation.
@@ -431,7 +378,7 @@ def note_for_peer(turn: Turn, note: str) -> Message | None:
     Kept as a message row the thread already shows (`kind="note"`), in the
     never-sent terminal state `cancelled`, so no sender, sweep or retry picks it up.
     """
-    conversation = _active_conversation(turn)
+    conversation = active_conversation(turn)
     if conversation is None:
         return None
     row = Message(
@@ -450,116 +397,3 @@ def note_for_peer(turn: Turn, note: str) -> Message | None:
     )
     turn.session.add(row)
     return row
-
-
-@keyword("HELP", "INFO", immediate=True)
-def help_keyword(turn: Turn) -> None:
-    if is_connected(turn):
-        turn.reply("help_connected")
-        note_for_peer(turn, PEER_NOTES["HELP"])
-        return
-    turn.reply("help")
-
-
-@keyword("RESOURCES")
-def resources_keyword(turn: Turn) -> None:
-    rows = turn.session.scalars(
-        select(Resource)
-        .where(Resource.program_id == turn.program.id, Resource.retired_at.is_(None))
-        .order_by(Resource.position, Resource.id)
-    ).all()
-    # By topic where possible: the topic of the texter's latest request (an
-    # entry with no topics suits every topic).
-    topic_id = turn.session.scalar(
-        select(SupportRequest.topic_id)
-        .where(SupportRequest.texter_id == turn.texter.id)
-        .order_by(SupportRequest.created_at.desc(), SupportRequest.id.desc())
-        .limit(1)
-    )
-    if topic_id is not None:
-        rows = [row for row in rows if not row.topic_ids or topic_id in row.topic_ids]
-    lines: list[str] = []
-    budget = texts.TEXTS["resources"].max_segments
-    for row in rows:
-        line = " - ".join(part for part in (row.name, row.phone or row.url or "") if part)
-        candidate = texts.for_program(
-            "resources", turn.program, resources="\n".join([*lines, line])
-        )
-        if segments.segments(candidate) > budget:
-            break
-        lines.append(line)
-    if lines:
-        turn.reply("resources", resources="\n".join(lines))
-    else:
-        turn.reply("resources_none")
-    if is_connected(turn):
-        note_for_peer(turn, PEER_NOTES["RESOURCES" if lines else "RESOURCES_NONE"])
-
-
-@keyword("DONE")
-def done_keyword(turn: Turn) -> None:
-    conversation = _active_conversation(turn)
-    if conversation is not None:
-        from peerwork.conversations import end_conversation
-
-        end_conversation(
-            turn.session,
-            conversation_id=conversation.id,
-            ended_by="texter",
-            now=turn.now,
-            dispatcher=turn.dispatcher,
-        )
-        turn.session.flush()
-        turn.session.refresh(turn.texter)
-        if turn.texter.dialog_state == "connected":
-            turn.move("idle")
-        return
-    request = _open_request(turn)
-    if request is not None:
-        from peerwork.matching.offers import cancel_request
-
-        cancel_request(
-            turn.session, request_id=request.id, now=turn.now, dispatcher=turn.dispatcher
-        )
-        turn.session.flush()
-        turn.session.refresh(turn.texter)
-        turn.move("idle")
-        turn.reply("request_cancelled")
-        return
-    if turn.texter.dialog_state == "choosing_topic":
-        turn.move("idle")
-        turn.reply("request_cancelled")
-        return
-    turn.reply("not_connected")
-
-
-@keyword("NEW")
-def new_keyword(turn: Turn) -> None:
-    if turn.texter.dialog_state == "connected":
-        relay(turn)
-        return
-    if _open_request(turn) is not None:
-        waiting_reply(turn)
-        return
-    offer_topics(turn)
-
-
-def _opt_out_keyword(turn: Turn) -> None:
-    from peerwork.sms.optout import opt_out
-
-    opt_out(turn.session, texter_id=turn.texter.id, now=turn.now, dispatcher=turn.dispatcher)
-    # No reply: Twilio confirms opt-outs itself, and we must not text them again.
-
-
-_opt_out_keyword.is_opt_out = True  # type: ignore[attr-defined]
-REGISTRY.register(*sorted(OPT_OUT_WORDS), handler=_opt_out_keyword)
-
-
-@keyword(*sorted(OPT_IN_WORDS), when_opted_out=True)
-def opt_in_keyword(turn: Turn) -> None:
-    from peerwork.sms.optout import opt_in
-
-    opt_in(turn.session, texter_id=turn.texter.id, now=turn.now)
-    turn.session.flush()
-    turn.session.refresh(turn.texter)
-    turn.reply("opted_in")

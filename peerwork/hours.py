@@ -1,6 +1,6 @@
 """Hours of operation: the one rule for "is this program taking texts now".
 
-What a closed line means for a texter (peerwork.sms.dialog): the first text
+What a closed line means for a texter (peerwork.texter.dialog): the first text
 is answered with the hours, the next opening time and the crisis lines before
 any topic is asked for; a request is then held for opening time (or, if the
 program does not keep requests, the texter is asked to text again then). A
