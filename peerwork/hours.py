@@ -17,20 +17,63 @@ their place is kept.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from peerwork.models.org import WEEKDAYS
 
-_DAY_NAMES = {
-    "mon": "Mon",
-    "tue": "Tue",
-    "wed": "Wed",
-    "thu": "Thu",
-    "fri": "Fri",
-    "sat": "Sat",
-    "sun": "Sun",
-}
+# Day names for forms ("Monday") and for texts ("Mon"), keyed by WEEKDAYS.
+DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
+                                "Saturday", "Sunday"), strict=True))  # fmt: skip
+_DAY_NAMES = {day: name[:3] for day, name in DAY_NAMES.items()}
+
+# A time of day as stored, "HH:MM"; "24:00" is the end of the day (midnight).
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
+
+
+class HoursError(ValueError):
+    """A day's hours that cannot be saved. `day` is the weekday; `problem` is
+    "format" (not a time like 09:00) or "order" (the end is not after the start)."""
+
+    def __init__(self, day: str, problem: str) -> None:
+        super().__init__(f"{day}: {problem}")
+        self.day = day
+        self.problem = problem
+
+
+def is_time(value: str | None) -> bool:
+    """True for a stored time of day, "00:00" to "23:59" or "24:00" (midnight)."""
+    return bool(_TIME.match(value or ""))
+
+
+def parse_week(rows: dict[str, tuple[bool, str, str]]) -> dict[str, list[list[str]]]:
+    """Weekly hours from {day: (open, start, end)}: the one rule for admins and peers.
+
+    A day opens at 00:00-23:59 and closes after it opens. A time input cannot
+    say 24:00, so a closing time of 00:00 means midnight and is stored as
+    "24:00"; "24:00" itself is accepted as a closing time, never as an opening
+    time. Raises HoursError naming the first bad day (in weekday order).
+    """
+    week: dict[str, list[list[str]]] = {}
+    for day in WEEKDAYS:
+        is_open, start, end = rows.get(day, (False, "", ""))
+        if not is_open:
+            continue
+        start, end = (start or "").strip(), (end or "").strip()
+        if end == "00:00":
+            end = "24:00"
+        if not is_time(start) or start == "24:00" or not is_time(end):
+            raise HoursError(day, "format")
+        if end <= start:
+            raise HoursError(day, "order")
+        week[day] = [[start, end]]
+    return week
+
+
+def form_end(end: str) -> str:
+    """A stored closing time as a time input shows it: midnight ("24:00") is "00:00"."""
+    return "00:00" if end == "24:00" else end
 
 
 def _minutes(value: str) -> int:

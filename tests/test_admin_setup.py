@@ -489,3 +489,13 @@ def test_bad_quiet_hours_are_refused(client, admin, draft, session):
     assert "Use a time like 21:00." in page(response)
     session.refresh(draft)
     assert draft.quiet_start == "21:00"
+
+
+def test_hours_may_close_at_24_00_as_well_as_00_00(client, admin, draft, session):
+    response = client.post_form(
+        f"/admin/programs/{draft.id}/hours",
+        hours_form(fri=("18:00", "24:00"), sat=("00:00", "00:00")),
+    )
+    assert response.status_code == 302
+    session.refresh(draft)
+    assert draft.hours == {"fri": [["18:00", "24:00"]], "sat": [["00:00", "24:00"]]}

@@ -127,3 +127,13 @@ def test_the_profile_can_be_edited_later(client, session, newcomer, program):
     assert response.status_code == 302
     session.expire_all()
     assert session.get(PeerProfile, newcomer.id).alias == "Harbor"
+
+
+def test_a_peer_may_end_a_day_at_24_00_but_not_start_one(client, session, newcomer, program):
+    saved = client.post_form("/peer/onboarding", profile_form(program, wed_end="24:00"))
+    assert saved.status_code == 302
+    session.expire_all()
+    assert session.get(PeerProfile, newcomer.id).availability["wed"] == [["18:00", "24:00"]]
+    refused = client.post_form("/peer/profile", profile_form(program, mon_start="24:00"))
+    assert refused.status_code == 400
+    assert "Monday: enter times like 09:00 and 17:30." in refused.get_data(as_text=True)

@@ -24,11 +24,10 @@ from wtforms.validators import (
 )
 
 from peerwork import phones
+from peerwork.hours import DAY_NAMES
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 from peerwork.sms import texts as sms_texts
 
-DAY_NAMES = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday",
-                                "Saturday", "Sunday"), strict=True))  # fmt: skip
 CHECKIN_LABELS = {
     "none": "No check-in",
     "1d": "The next day",

@@ -49,7 +49,6 @@ RESERVED_KEYWORDS = frozenset(
     }
 )  # fmt: skip
 _KEYWORD = re.compile(r"^[A-Za-z][A-Za-z'-]{1,29}$")
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$|^24:00$")
 
 SETTINGS_FIELDS = (
     "name",
@@ -190,7 +189,7 @@ def update_settings(
                 "sms_number", "This number is already used by another program. Each needs its own."
             )
     for key in ("quiet_start", "quiet_end"):
-        if key in values and not _TIME.match(values[key] or ""):
+        if key in values and not sms_hours.is_time(values[key]):
             raise SetupError(key, "Use a time like 21:00.")
     changed = [k for k, v in values.items() if getattr(program, k) != v]
     if program.status != "draft" and "sms_number" in changed and not number:
@@ -221,21 +220,14 @@ def update_settings(
 
 def parse_hours(rows: dict[str, tuple[bool, str, str]]) -> dict[str, list[list[str]]]:
     """Weekly hours from {day: (open, start, end)}; raises SetupError naming the day."""
-    hours: dict[str, list[list[str]]] = {}
-    for day in WEEKDAYS:
-        is_open, start, end = rows.get(day, (False, "", ""))
-        if not is_open:
-            continue
-        start, end = (start or "").strip(), (end or "").strip()
-        if end == "00:00":
-            # A time input cannot say 24:00: closing at 00:00 means at midnight.
-            end = "24:00"
-        if not _TIME.match(start) or start == "24:00" or not _TIME.match(end):
-            raise SetupError(day, "Use times like 09:00 and 17:00 (24:00 for midnight).")
-        if end <= start:
-            raise SetupError(day, "The closing time must be after the opening time.")
-        hours[day] = [[start, end]]
-    return hours
+    try:
+        return sms_hours.parse_week(rows)
+    except sms_hours.HoursError as exc:
+        if exc.problem == "format":
+            raise SetupError(
+                exc.day, "Use times like 09:00 and 17:00 (24:00 for midnight)."
+            ) from exc
+        raise SetupError(exc.day, "The closing time must be after the opening time.") from exc
 
 
 def parse_closed_dates(raw: str) -> list[str]:

@@ -23,10 +23,10 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from peerwork import clock
+from peerwork import hours as sms_hours
 from peerwork.access import roles_required, scoped_or_404
 from peerwork.admin import audit_view, contacts, programs, reports, resources, volunteers
 from peerwork.admin.forms import (
-    DAY_NAMES,
     ActionForm,
     AuditFilterForm,
     ContactForm,
@@ -115,7 +115,7 @@ def _training_url(program: Program | None = None) -> str | None:
 
 @bp.app_context_processor
 def _admin_helpers():
-    return {"training_url": _training_url, "day_names": DAY_NAMES}
+    return {"training_url": _training_url, "day_names": sms_hours.DAY_NAMES}
 
 
 # -- programs -------------------------------------------------------------------------
@@ -231,7 +231,7 @@ def hours(program_id: int):
             form[f"open_{day}"].data = bool(spans)
             start, end = spans[0] if spans else ("09:00", "17:00")
             form[f"start_{day}"].data = start
-            form[f"end_{day}"].data = "00:00" if end == "24:00" else end
+            form[f"end_{day}"].data = sms_hours.form_end(end)
         form.closed_dates.data = "\n".join(program.closed_dates or [])
     if form.validate_on_submit():
         rows = {

@@ -18,8 +18,8 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork.conversations import MAX_REPLY_CHARS
+from peerwork.hours import DAY_NAMES
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
-from peerwork.peers.profile import DAY_NAMES
 
 OUTCOMES = (
     ("listened", "They felt heard"),

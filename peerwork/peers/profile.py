@@ -14,19 +14,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork import audit, phones
+from peerwork.hours import DAY_NAMES, HoursError, form_end, parse_week
 from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, PeerProfile, Program, Topic, User
 
-DAY_NAMES = {
-    "mon": "Monday",
-    "tue": "Tuesday",
-    "wed": "Wednesday",
-    "thu": "Thursday",
-    "fri": "Friday",
-    "sat": "Saturday",
-    "sun": "Sunday",
-}
-_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 _ALIAS = re.compile(r"^[A-Za-z][A-Za-z0-9 .'-]{1,29}$")
 
 
@@ -49,17 +40,17 @@ class DayHours:
 
 def parse_availability(rows: list[DayHours]) -> dict[str, list[list[str]]]:
     """Weekly hours from per-day rows; `end` 00:00 means midnight. Raises ProfileError."""
-    hours: dict[str, list[list[str]]] = {}
-    for row in rows:
-        if not row.on:
-            continue
-        label = DAY_NAMES[row.day]
-        if not (_TIME.match(row.start or "") and _TIME.match(row.end or "")):
-            raise ProfileError(f"{row.day}_start", f"{label}: enter times like 09:00 and 17:30.")
-        end = "24:00" if row.end == "00:00" else row.end
-        if end <= row.start:
-            raise ProfileError(f"{row.day}_end", f"{label}: the end time must be after the start.")
-        hours[row.day] = [[row.start, end]]
+    try:
+        hours = parse_week({row.day: (row.on, row.start, row.end) for row in rows})
+    except HoursError as exc:
+        label = DAY_NAMES[exc.day]
+        if exc.problem == "format":
+            raise ProfileError(
+                f"{exc.day}_start", f"{label}: enter times like 09:00 and 17:30."
+            ) from exc
+        raise ProfileError(
+            f"{exc.day}_end", f"{label}: the end time must be after the start."
+        ) from exc
     if not hours:
         raise ProfileError("mon_on", "Choose at least one day when you can take conversations.")
     return hours
@@ -192,7 +183,7 @@ def availability_rows(profile: PeerProfile) -> list[DayHours]:
         spans = (profile.availability or {}).get(day) or []
         if spans:
             start, end = spans[0]
-            rows.append(DayHours(day, True, start, "00:00" if end == "24:00" else end))
+            rows.append(DayHours(day, True, start, form_end(end)))
         else:
             rows.append(DayHours(day, False, "09:00", "17:00"))
     return rows

@@ -15,6 +15,7 @@ from flask_login import current_user
 from peerwork import audit, clock, conversations
 from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
+from peerwork.hours import DAY_NAMES
 from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, Alert, PeerProfile, Program, Texter, TrainingModule
 from peerwork.peers import forms, workspace
@@ -174,7 +175,7 @@ def profile():
         profile=profile,
         onboarding=onboarding,
         days=WEEKDAYS,
-        day_names=profiles.DAY_NAMES,
+        day_names=DAY_NAMES,
         has_phone=profile.alert_phone_encrypted is not None,
     ), status
 
