@@ -17,6 +17,7 @@ from peerwork.models import (
     TrainingModule,
 )
 from peerwork.sms import texts as sms_texts
+from peerwork.sms import wording as sms_wording
 from peerwork.training.curriculum import install_default_curriculum
 
 
@@ -235,8 +236,8 @@ def test_text_over_its_segment_limit_is_refused_with_the_count(client, admin, dr
 def test_length_is_counted_with_the_program_name_filled_in(draft, session, now):
     draft.name = "The Greater Rochester Regional Health Employee Peer Support Line"
     wording = "{program} here. How are you? " + "x" * 110  # 138 characters as written
-    assert programs.text_errors("checkin", wording) == []
-    errors = programs.text_errors("checkin", wording, programs.placeholder_samples(draft))
+    assert sms_wording.text_errors("checkin", wording) == []
+    errors = sms_wording.text_errors("checkin", wording, programs.placeholder_samples(draft))
     assert errors and errors[0].startswith("Too long: 2 segments")
 
 
@@ -499,3 +500,18 @@ def test_hours_may_close_at_24_00_as_well_as_00_00(client, admin, draft, session
     assert response.status_code == 302
     session.refresh(draft)
     assert draft.hours == {"fri": [["18:00", "24:00"]], "sat": [["00:00", "24:00"]]}
+
+
+def test_topic_keywords_cannot_shadow_any_registered_command():
+    from peerwork.texter.keywords import OPT_OUT_WORDS, REGISTRY
+
+    commands = {word for word in REGISTRY.words() if " " not in word} | OPT_OUT_WORDS
+    assert {"HELP", "DONE", "NEW", "PLAN", "TALK", "CHECKIN", "START", "STOP"} <= commands
+    for word in sorted(commands):
+        with pytest.raises(programs.SetupError, match="command texters already use"):
+            programs.parse_keywords(word.lower())
+
+
+def test_words_no_command_uses_are_free_for_topics():
+    # The old hand copy also reserved YES and NO, which nothing registers.
+    assert programs.parse_keywords("yes, no") == ["YES", "NO"]

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from peerwork import clock
-from peerwork.admin import programs
 from peerwork.auth import invites
 from peerwork.extensions import db
 from peerwork.models import Message, User
+from peerwork.sms import wording as sms_wording
 from tests import factories
 from tests.sms_helpers import new_sid, post_signed
 
@@ -49,14 +49,14 @@ def test_sign_in_still_returns_to_the_page_asked_for(client, make):
     ],
 )
 def test_placeholders_with_a_format_spec_are_refused(wording):
-    assert programs.text_errors("welcome", wording, {"program": "Acme"}) == [
+    assert sms_wording.text_errors("welcome", wording, {"program": "Acme"}) == [
         "Write placeholders plainly, like {program}, with nothing else inside the braces."
     ]
 
 
 def test_plain_placeholders_are_still_accepted():
     wording = "Hi from {program}. Call or text 988 in a crisis."
-    assert programs.text_errors("welcome", wording, {"program": "Acme"}) == []
+    assert sms_wording.text_errors("welcome", wording, {"program": "Acme"}) == []
 
 
 # -- a contact's number is never shown back ----------------------------------------------

@@ -9,7 +9,6 @@ numbers or texter-facing wording), and leaves the commit to the caller.
 from __future__ import annotations
 
 import re
-import string
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -34,20 +33,14 @@ from peerwork.models import (
     User,
     states,
 )
-from peerwork.sms import segments
 from peerwork.sms import texts as sms_texts
+from peerwork.sms import wording as sms_wording
 from peerwork.sms.outbox import queue_sms
+from peerwork.texter import dialog as _dialog  # noqa: F401  (importing it registers every keyword)
+from peerwork.texter.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
+from peerwork.texter.keywords import REGISTRY as KEYWORDS
 from peerwork.training.curriculum import install_default_curriculum
 
-# Words a texter sends as commands, and Twilio's own opt-out words: a topic
-# keyword must never shadow them.
-RESERVED_KEYWORDS = frozenset(
-    {
-        "NEW", "DONE", "HELP", "INFO", "RESOURCES", "START", "UNSTOP", "TALK", "CHECKIN",
-        "PLAN", "YES", "NO",
-        "STOP", "END", "QUIT", "CANCEL", "UNSUBSCRIBE", "STOPALL", "REVOKE", "OPTOUT",
-    }
-)  # fmt: skip
 _KEYWORD = re.compile(r"^[A-Za-z][A-Za-z'-]{1,29}$")
 
 SETTINGS_FIELDS = (
@@ -291,60 +284,6 @@ def placeholder_samples(program: Program) -> dict[str, str]:
     }
 
 
-def text_errors(key: str, wording: str, samples: dict[str, str] | None = None) -> list[str]:
-    """Why `wording` cannot replace the editable text `key` (empty list: it can).
-
-    The length is counted as sent: placeholders filled with `samples`.
-    """
-    spec = sms_texts.EDITABLE[key]
-    errors = []
-    try:
-        fields = [
-            (name, spec, conversion)
-            for _, name, spec, conversion in string.Formatter().parse(wording)
-            if name is not None
-        ]
-    except ValueError:
-        return ["Curly braces are only for placeholders such as {program}."]
-    # A format spec such as {program:>999999999} would build a huge string on every render.
-    if any(spec or conversion for _, spec, conversion in fields):
-        return ["Write placeholders plainly, like {program}, with nothing else inside the braces."]
-    used = {name for name, _, _ in fields}
-    unknown = sorted(used - spec.placeholders)
-    if "" in unknown:
-        errors.append("Empty braces {} are not a placeholder. Remove them.")
-        unknown.remove("")
-    if unknown:
-        allowed = ", ".join("{" + p + "}" for p in sorted(spec.placeholders)) or "none"
-        errors.append(
-            f"Unknown placeholder {', '.join('{' + u + '}' for u in unknown)}. "
-            f"This text can use: {allowed}."
-        )
-    missing = sorted(p for p in spec.placeholders - used if p != "program")
-    if missing:
-        errors.append(
-            f"Keep the placeholder {', '.join('{' + m + '}' for m in missing)}: "
-            "it is filled in when the text is sent."
-        )
-    if errors:
-        return errors
-    info = segments.count(sms_texts.render(key, {key: wording}, **(samples or {})))
-    if info.segments > spec.max_segments:
-        limit = "1 SMS segment" if spec.max_segments == 1 else f"{spec.max_segments} SMS segments"
-        errors.append(
-            f"Too long: {info.segments} segments ({info.units} {info.encoding} characters); "
-            f"the limit is {limit}."
-            + (
-                " Curly quotes or emoji switch to UCS-2, which halves the room."
-                if not info.is_gsm7
-                else ""
-            )
-        )
-    if "988" in spec.default and "988" not in wording:
-        errors.append("Keep the crisis line (988) in this text: people may read it in a crisis.")
-    return errors
-
-
 def set_texts(
     session: Session, *, program: Program, wordings: dict[str, str], now: datetime, actor
 ) -> list[str]:
@@ -357,7 +296,7 @@ def set_texts(
         if not wording or wording == sms_texts.EDITABLE[key].default:
             overrides.pop(key, None)
             continue
-        errors = text_errors(key, wording, placeholder_samples(program))
+        errors = sms_wording.text_errors(key, wording, placeholder_samples(program))
         if errors:
             raise SetupError(key, " ".join(errors))
         overrides[key] = wording
@@ -383,6 +322,12 @@ def set_texts(
 # -- topics ------------------------------------------------------------------------------
 
 
+def reserved_keywords() -> frozenset[str]:
+    """Words a texter sends as commands, and Twilio's own opt-out words, read
+    from the dialog's keyword registry: a topic keyword must never shadow them."""
+    return frozenset(KEYWORDS.words() | OPT_OUT_WORDS | OPT_IN_WORDS)
+
+
 def parse_keywords(raw: str) -> list[str]:
     """Comma- or space-separated keywords, upper-cased; raises SetupError."""
     words = []
@@ -394,7 +339,7 @@ def parse_keywords(raw: str) -> list[str]:
                 "keywords", f"“{word[:30]}” is not a keyword: use single words of letters."
             )
         word = word.upper()
-        if word in RESERVED_KEYWORDS:
+        if word in reserved_keywords():
             raise SetupError(
                 "keywords", f"{word} is a command texters already use; pick another word."
             )

@@ -55,6 +55,7 @@ from peerwork.models import (
 )
 from peerwork.models.states import IllegalTransition
 from peerwork.sms import texts as sms_texts
+from peerwork.sms import wording as sms_wording
 
 bp = Blueprint("admin", __name__)
 
@@ -273,7 +274,7 @@ def texts(program_id: int):
         # Check every text first so all problems show at once, and nothing is saved.
         samples = programs.placeholder_samples(program)
         problems = {
-            key: programs.text_errors(key, wording.replace("\r\n", "\n").strip(), samples)
+            key: sms_wording.text_errors(key, wording.replace("\r\n", "\n").strip(), samples)
             for key, wording in wordings.items()
             if wording.strip()
         }

@@ -1,4 +1,4 @@
-"""The SMS channel: texts, segments, outbox, sender, delivery status, transport, throttle.
+"""The SMS channel: texts (and checks on a program's rewording), segments, outbox, sender, delivery status, transport, throttle.
 
 It sends what the layers above queue and reports what happened (a send that
 failed because the recipient opted out, a status callback naming an opt-out);
