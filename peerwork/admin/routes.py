@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from peerwork import clock
 from peerwork import hours as sms_hours
-from peerwork.access import roles_required, scoped_or_404
+from peerwork.access import in_program_or_404, program_or_404, roles_required
 from peerwork.admin import audit_view, contacts, programs, reports, resources, volunteers
 from peerwork.admin.forms import (
     ActionForm,
@@ -70,14 +70,11 @@ def _admins_only():
 
 
 def _program(program_id: int) -> Program:
-    return scoped_or_404(db.session.get(Program, program_id))
+    return program_or_404(program_id)
 
 
 def _child(model, object_id: int, program: Program):
-    obj = db.session.get(model, object_id)
-    if obj is None or obj.program_id != program.id:
-        abort(404)
-    return obj
+    return in_program_or_404(model, object_id, program.id)
 
 
 def _peer(program: Program, peer_id: int) -> PeerProfile:
@@ -639,10 +636,7 @@ def _email_links(program: Program, links: dict[str, str]) -> dict[str, bool]:
 
 
 def _invite(program: Program, invite_id: int) -> Invite:
-    invite = db.session.get(Invite, invite_id)
-    if invite is None or invite.program_id != program.id:
-        abort(404)
-    return invite
+    return _child(Invite, invite_id, program)
 
 
 @bp.post("/programs/<int:program_id>/invites/<int:invite_id>/revoke")

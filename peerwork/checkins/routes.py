@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from peerwork import clock
-from peerwork.access import roles_required, scoped_or_404
+from peerwork.access import in_program_or_404, program_or_404, roles_required
 from peerwork.checkins import cards, forms, plans, schedule
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.models import Conversation, PeerProfile, Program, SkillCard, Texter
@@ -40,15 +40,8 @@ def _own_conversation(profile: PeerProfile, conversation_id: int) -> Conversatio
     return conversation
 
 
-def _program(program_id: int) -> Program:
-    return scoped_or_404(db.session.get(Program, program_id))
-
-
 def _card(program: Program, card_id: int) -> SkillCard:
-    card = db.session.get(SkillCard, card_id)
-    if card is None or card.program_id != program.id:
-        abort(404)
-    return card
+    return in_program_or_404(SkillCard, card_id, program.id)
 
 
 # -- peers: check-in answers and crisis plans -------------------------------------------
@@ -149,7 +142,7 @@ def _save_card(program: Program, form, save, done: str):
 @bp.route("/programs/<int:program_id>/skill-cards", methods=["GET", "POST"])
 @roles_required("admin")
 def skill_cards(program_id: int):
-    program = _program(program_id)
+    program = program_or_404(program_id)
     form = forms.SkillCardForm()
     saved, status = _save_card(program, form, cards.add_card, "Skill card added.")
     if saved is not None:
@@ -170,7 +163,7 @@ def skill_cards(program_id: int):
 @bp.route("/programs/<int:program_id>/skill-cards/<int:card_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def skill_card_edit(program_id: int, card_id: int):
-    program = _program(program_id)
+    program = program_or_404(program_id)
     card = _card(program, card_id)
     form = forms.SkillCardForm(obj=card)
     saved, status = _save_card(
@@ -194,7 +187,7 @@ def skill_card_edit(program_id: int, card_id: int):
 @bp.post("/programs/<int:program_id>/skill-cards/<int:card_id>/<any(retire, restore):move>")
 @roles_required("admin")
 def skill_card_retire(program_id: int, card_id: int, move: str):
-    program = _program(program_id)
+    program = program_or_404(program_id)
     card = _card(program, card_id)
     # CSRFProtect has checked the token of this button-only form.
     cards.set_retired(

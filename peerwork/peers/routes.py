@@ -13,7 +13,7 @@ from flask import Blueprint, abort, flash, jsonify, redirect, render_template, r
 from flask_login import current_user
 
 from peerwork import audit, clock, conversations
-from peerwork.access import roles_required
+from peerwork.access import in_program_or_404, roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.hours import DAY_NAMES
 from peerwork.matching import eligibility, offers
@@ -39,8 +39,8 @@ def _profile() -> PeerProfile:
 
 
 def _module_or_404(profile: PeerProfile, module_id: int) -> TrainingModule:
-    module = db.session.get(TrainingModule, module_id)
-    if module is None or module.program_id != profile.program_id or module.retired_at:
+    module = in_program_or_404(TrainingModule, module_id, profile.program_id)
+    if module.retired_at:
         abort(404)
     return module
 

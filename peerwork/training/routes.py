@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from peerwork import clock
-from peerwork.access import roles_required
+from peerwork.access import program_or_404, roles_required
 from peerwork.extensions import db
 from peerwork.models import Program, TrainingModule
 from peerwork.training import authoring
@@ -23,18 +23,11 @@ from peerwork.training.lessons import render_lesson
 bp = Blueprint("training", __name__)
 
 
-def _program_or_404(program_id: int) -> Program:
-    program = db.session.get(Program, program_id)
-    if program is None or program.organization_id != current_user.organization_id:
-        abort(404)
-    return program
-
-
 def _module_or_404(module_id: int) -> tuple[TrainingModule, Program]:
     module = db.session.get(TrainingModule, module_id)
     if module is None:
         abort(404)
-    return module, _program_or_404(module.program_id)
+    return module, program_or_404(module.program_id)
 
 
 @bp.get("/")
@@ -53,7 +46,7 @@ def index():
 @bp.route("/program/<int:program_id>", methods=["GET", "POST"])
 @roles_required("admin")
 def program(program_id: int):
-    program = _program_or_404(program_id)
+    program = program_or_404(program_id)
     form = NewModuleForm()
     if form.validate_on_submit():
         try:
@@ -90,7 +83,7 @@ def program(program_id: int):
 @bp.post("/program/<int:program_id>/publish")
 @roles_required("admin")
 def publish_training(program_id: int):
-    program = _program_or_404(program_id)
+    program = program_or_404(program_id)
     if not ConfirmForm().validate_on_submit():
         abort(400)
     try:
