@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from peerwork import accounts
 from peerwork.admin import contacts, programs
+from peerwork.admin import topics as topic_menu
 from peerwork.checkins import defaults as care_defaults
 from peerwork.extensions import get_vault
 from peerwork.models import (
@@ -112,7 +113,7 @@ def load(session: Session, *, now: datetime) -> DemoSummary:
     program.sms_number = PROGRAM_NUMBER
     program.hours = {day: [["00:00", "24:00"]] for day in WEEKDAYS}
     for name, keywords in TOPICS:
-        programs.add_topic(
+        topic_menu.add_topic(
             session,
             program=program,
             name=name,

@@ -6,7 +6,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
+from peerwork.admin import launch as readiness
 from peerwork.admin import programs
+from peerwork.admin import topics as topic_menu
 from peerwork.models import (
     AuditEvent,
     EscalationContact,
@@ -273,7 +275,7 @@ def add_topic(client, program, name, keywords=""):
 def menu(session, program) -> list[tuple[int, str]]:
     session.expire_all()
     return [
-        (t.menu_number, t.name) for t in programs.active_topics(session.get(Program, program.id))
+        (t.menu_number, t.name) for t in topic_menu.active_topics(session.get(Program, program.id))
     ]
 
 
@@ -396,7 +398,7 @@ def test_checklist_blocks_launch_until_satisfied(client, admin, draft, session, 
     program = session.get(Program, draft.id)
     work = session.scalar(select(Topic).where(Topic.name == "Work stress"))
     make.peer(program, topics=[work])
-    checklist = programs.checklist(session, program, now)
+    checklist = readiness.checklist(session, program, now)
     assert checklist.ready
     assert [w.label for w in checklist.warnings] == ["No certified peer covers “Grief” yet"]
 
@@ -406,10 +408,10 @@ def test_checklist_blocks_launch_until_satisfied(client, admin, draft, session, 
 
 
 def test_uncertified_peers_do_not_satisfy_the_checklist(draft, session, make, now):
-    programs.add_topic(session, program=draft, name="Stress", keywords=[], description=None,
+    topic_menu.add_topic(session, program=draft, name="Stress", keywords=[], description=None,
                        now=now, actor=None)  # fmt: skip
     make.peer(draft, certified=False)
-    items = {i.key: i for i in programs.checklist(session, draft, now).items}
+    items = {i.key: i for i in readiness.checklist(session, draft, now).items}
     assert not items["peers"].done
 
 
@@ -454,7 +456,7 @@ def test_a_paused_or_closed_program_still_answers_with_crisis_lines(
 
 
 def test_resource_is_edited_and_scoped_to_topics(client, admin, draft, session, now):
-    grief = programs.add_topic(
+    grief = topic_menu.add_topic(
         session, program=draft, name="Grief", keywords=[], description=None, now=now, actor=None
     )
     session.commit()
@@ -509,9 +511,9 @@ def test_topic_keywords_cannot_shadow_any_registered_command():
     assert {"HELP", "DONE", "NEW", "PLAN", "TALK", "CHECKIN", "START", "STOP"} <= commands
     for word in sorted(commands):
         with pytest.raises(programs.SetupError, match="command texters already use"):
-            programs.parse_keywords(word.lower())
+            topic_menu.parse_keywords(word.lower())
 
 
 def test_words_no_command_uses_are_free_for_topics():
     # The old hand copy also reserved YES and NO, which nothing registers.
-    assert programs.parse_keywords("yes, no") == ["YES", "NO"]
+    assert topic_menu.parse_keywords("yes, no") == ["YES", "NO"]

@@ -103,7 +103,7 @@ def _contact(program, name, phone):
 
 
 def test_staff_texts_show_on_the_dev_phone_page_too(client, make, jobs, transport, now):
-    from peerwork.admin.programs import send_test_sms
+    from peerwork.admin.test_sms import send_test_sms
     from peerwork.extensions import db, get_dispatcher
 
     program = make.program(name="Acme Peer Line", messages_per_second=30)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from peerwork.admin import programs
+from peerwork.admin import launch, programs
 from peerwork.models import AuditEvent, Program, TrainingModule, TrainingQuestion
 from peerwork.training import authoring
 
@@ -43,7 +43,7 @@ def page(response) -> str:
 
 
 def training_item(session, program, now):
-    return next(i for i in programs.checklist(session, program, now).items if i.key == "training")
+    return next(i for i in launch.checklist(session, program, now).items if i.key == "training")
 
 
 def modules_of(session, program) -> list[TrainingModule]:

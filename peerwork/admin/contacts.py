@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peerwork import audit
-from peerwork.admin.programs import SetupError
+from peerwork.admin.setup_common import SetupError
 from peerwork.models import EscalationContact, Membership, Program, User
 
 

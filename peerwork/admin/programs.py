@@ -1,5 +1,6 @@
-"""Program setup: create and edit a program, its topics, texts and hours; the
-launch checklist; and state changes (draft -> live -> paused -> closed).
+"""Program setup: create and edit a program, its settings, texts and hours, and its
+state changes (draft -> live -> paused -> closed). The topic menu is in
+`topics`, the launch checklist in `launch`, the test SMS in `test_sms`.
 
 Every function takes the session, the program, `now` and the acting user,
 writes an audit event naming what changed (never values such as phone
@@ -8,8 +9,6 @@ numbers or texter-facing wording), and leaves the commit to the caller.
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -17,31 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peerwork import audit
 from peerwork import hours as sms_hours
 from peerwork.admin.defaults import DEFAULT_RESOURCES
+from peerwork.admin.launch import Checklist, checklist
+from peerwork.admin.setup_common import SetupError, record_change
 from peerwork.checkins.defaults import install_defaults
-from peerwork.matching.eligibility import is_certified
-from peerwork.models import (
-    WEEKDAYS,
-    EscalationContact,
-    PeerProfile,
-    Program,
-    Resource,
-    Topic,
-    TrainingModule,
-    User,
-    states,
-)
+from peerwork.models import WEEKDAYS, Program, Resource, states
 from peerwork.sms import texts as sms_texts
 from peerwork.sms import wording as sms_wording
-from peerwork.sms.outbox import queue_sms
-from peerwork.texter import dialog as _dialog  # noqa: F401  (importing it registers every keyword)
-from peerwork.texter.keywords import OPT_IN_WORDS, OPT_OUT_WORDS
-from peerwork.texter.keywords import REGISTRY as KEYWORDS
 from peerwork.training.curriculum import install_default_curriculum
-
-_KEYWORD = re.compile(r"^[A-Za-z][A-Za-z'-]{1,29}$")
 
 SETTINGS_FIELDS = (
     "name",
@@ -59,15 +42,6 @@ SETTINGS_FIELDS = (
 )
 
 
-class SetupError(ValueError):
-    """Input the admin must correct; `field` names the form field it belongs to."""
-
-    def __init__(self, field_name: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field_name
-        self.message = message
-
-
 def timezone_choices() -> list[str]:
     """IANA zones an admin may pick, with the common US zones first."""
     common = [
@@ -83,18 +57,6 @@ def timezone_choices() -> list[str]:
         z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
     )
     return common + [z for z in rest if z not in common]
-
-
-def _audit(session, program: Program, action: str, now, actor, **kw) -> None:
-    audit.record(
-        session,
-        organization_id=program.organization_id,
-        program_id=program.id,
-        action=action,
-        now=now,
-        actor=actor,
-        **kw,
-    )
 
 
 # -- programs --------------------------------------------------------------------------
@@ -132,7 +94,7 @@ def create_program(
         )
     install_default_curriculum(session, program_id=program.id, now=now)
     install_defaults(session, program_id=program.id, now=now)
-    _audit(
+    record_change(
         session, program, "program.create", now, actor, object_type="program", object_id=program.id
     )
     session.flush()
@@ -198,7 +160,7 @@ def update_settings(
             "sms_number", "This number is already used by another program. Each needs its own."
         ) from exc
     if changed:
-        _audit(
+        record_change(
             session,
             program,
             "program.settings",
@@ -251,7 +213,7 @@ def set_hours(
     """Replace the weekly hours and closed days."""
     program.hours = hours
     program.closed_dates = closed_dates
-    _audit(
+    record_change(
         session,
         program,
         "program.hours",
@@ -305,7 +267,7 @@ def set_texts(
     )
     if changed:
         program.texts = overrides
-        _audit(
+        record_change(
             session,
             program,
             "program.texts",
@@ -317,293 +279,6 @@ def set_texts(
         )
         session.flush()
     return changed
-
-
-# -- topics ------------------------------------------------------------------------------
-
-
-def reserved_keywords() -> frozenset[str]:
-    """Words a texter sends as commands, and Twilio's own opt-out words, read
-    from the dialog's keyword registry: a topic keyword must never shadow them."""
-    return frozenset(KEYWORDS.words() | OPT_OUT_WORDS | OPT_IN_WORDS)
-
-
-def parse_keywords(raw: str) -> list[str]:
-    """Comma- or space-separated keywords, upper-cased; raises SetupError."""
-    words = []
-    for word in re.split(r"[,\s]+", raw or ""):
-        if not word:
-            continue
-        if not _KEYWORD.match(word):
-            raise SetupError(
-                "keywords", f"“{word[:30]}” is not a keyword: use single words of letters."
-            )
-        word = word.upper()
-        if word in reserved_keywords():
-            raise SetupError(
-                "keywords", f"{word} is a command texters already use; pick another word."
-            )
-        if word not in words:
-            words.append(word)
-    return words[:12]
-
-
-def active_topics(program: Program) -> list[Topic]:
-    return [t for t in program.topics if t.retired_at is None]
-
-
-def _check_topic(session, program: Program, name: str, keywords: list[str], topic_id=None):
-    if not name:
-        raise SetupError("name", "Give the topic a name.")
-    for other in program.topics:
-        if other.id == topic_id:
-            continue
-        if other.name.strip().lower() == name.lower():
-            raise SetupError("name", f"There is already a topic called “{other.name}”.")
-        if other.retired_at is None:
-            clash = set(keywords) & set(other.keywords or [])
-            if clash:
-                raise SetupError(
-                    "keywords",
-                    f"{', '.join(sorted(clash))} already leads to “{other.name}”.",
-                )
-
-
-def _renumber(program: Program) -> None:
-    """Menu numbers follow the order of active topics: 1, 2, 3..."""
-    ordered = sorted(program.topics, key=lambda t: (t.retired_at is not None, t.position, t.id))
-    number = 0
-    for position, topic in enumerate(ordered):
-        topic.position = position
-        if topic.retired_at is None:
-            number += 1
-            topic.menu_number = number
-
-
-def add_topic(
-    session: Session,
-    *,
-    program: Program,
-    name: str,
-    keywords: list[str],
-    description: str | None,
-    now: datetime,
-    actor,
-) -> Topic:
-    """Add a topic at the end of the menu."""
-    name = (name or "").strip()
-    _check_topic(session, program, name, keywords)
-    topic = Topic(
-        program_id=program.id,
-        name=name,
-        keywords=keywords,
-        description=(description or "").strip() or None,
-        position=len(program.topics) + 1,
-        menu_number=len(active_topics(program)) + 1,
-    )
-    program.topics.append(topic)
-    _renumber(program)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError as exc:
-        raise SetupError("name", "There is already a topic with this name.") from exc
-    _audit(session, program, "topic.create", now, actor, object_type="topic", object_id=topic.id)
-    return topic
-
-
-def update_topic(
-    session: Session,
-    *,
-    topic: Topic,
-    name: str,
-    keywords: list[str],
-    description: str | None,
-    now: datetime,
-    actor,
-) -> None:
-    """Rename a topic or change its keywords and description."""
-    program = topic.program
-    name = (name or "").strip()
-    _check_topic(session, program, name, keywords, topic_id=topic.id)
-    changed = [
-        k
-        for k, v in (("name", name), ("keywords", keywords), ("description", description or None))
-        if getattr(topic, k) != v
-    ]
-    topic.name, topic.keywords, topic.description = (
-        name,
-        keywords,
-        (description or "").strip() or None,
-    )
-    session.flush()
-    if changed:
-        _audit(
-            session,
-            program,
-            "topic.update",
-            now,
-            actor,
-            object_type="topic",
-            object_id=topic.id,
-            details={"changed": changed},
-        )
-
-
-def move_topic(session: Session, *, topic: Topic, offset: int, now: datetime, actor) -> None:
-    """Move an active topic up (-1) or down (+1) the menu."""
-    program = topic.program
-    ordered = active_topics(program)
-    if topic.retired_at is not None or topic not in ordered:
-        return  # a retired topic has no place on the menu to move from
-    target = ordered.index(topic) + offset
-    if not 0 <= target < len(ordered):
-        return
-    other = ordered[target]
-    topic.position, other.position = other.position, topic.position
-    _renumber(program)
-    session.flush()
-    _audit(session, program, "topic.move", now, actor, object_type="topic", object_id=topic.id,
-           details={"menu_number": topic.menu_number})  # fmt: skip
-
-
-def retire_topic(session: Session, *, topic: Topic, now: datetime, actor) -> None:
-    """Take a topic off the menu; past conversations keep it."""
-    if topic.retired_at is not None:
-        return
-    program = topic.program
-    topic.retired_at = now
-    _renumber(program)
-    session.flush()
-    _audit(session, program, "topic.retire", now, actor, object_type="topic", object_id=topic.id)
-
-
-def restore_topic(session: Session, *, topic: Topic, now: datetime, actor) -> None:
-    """Put a retired topic back at the end of the menu."""
-    if topic.retired_at is None:
-        return
-    program = topic.program
-    clash = {
-        k for t in active_topics(program) for k in (t.keywords or []) if k in (topic.keywords or [])
-    }
-    if clash:
-        raise SetupError("keywords", f"{', '.join(sorted(clash))} now leads to another topic.")
-    topic.retired_at = None
-    topic.position = len(program.topics) + 1
-    _renumber(program)
-    session.flush()
-    _audit(session, program, "topic.restore", now, actor, object_type="topic", object_id=topic.id)
-
-
-# -- the launch checklist ---------------------------------------------------------------
-
-
-@dataclass
-class CheckItem:
-    key: str
-    label: str
-    done: bool
-    blocking: bool = True
-    detail: str = ""
-    fix_endpoint: str | None = None
-
-    @property
-    def css(self) -> str:
-        return "done" if self.done else ("todo" if self.blocking else "warn")
-
-
-@dataclass
-class Checklist:
-    items: list[CheckItem] = field(default_factory=list)
-
-    @property
-    def ready(self) -> bool:
-        return all(item.done for item in self.items if item.blocking)
-
-    @property
-    def blocking(self) -> list[CheckItem]:
-        return [item for item in self.items if item.blocking and not item.done]
-
-    @property
-    def warnings(self) -> list[CheckItem]:
-        return [item for item in self.items if not item.blocking and not item.done]
-
-
-def certified_peers(session: Session, program: Program, now: datetime) -> list[PeerProfile]:
-    """Active volunteers of the program who are certified right now."""
-    profiles = session.scalars(
-        select(PeerProfile)
-        .join(User, User.id == PeerProfile.user_id)
-        .where(PeerProfile.program_id == program.id, User.active.is_(True))
-    ).all()
-    return [p for p in profiles if is_certified(session, p.id, now)]
-
-
-def checklist(session: Session, program: Program, now: datetime) -> Checklist:
-    """What must be true before `program` can go live, and what is only advised."""
-    topics = active_topics(program)
-    required_modules = session.scalar(
-        select(func.count(TrainingModule.id)).where(
-            TrainingModule.program_id == program.id,
-            TrainingModule.required.is_(True),
-            TrainingModule.retired_at.is_(None),
-        )
-    )
-    contacts = session.scalar(
-        select(func.count(EscalationContact.id)).where(EscalationContact.program_id == program.id)
-    )
-    peers = certified_peers(session, program, now)
-    items = [
-        CheckItem(
-            "sms_number",
-            "SMS number set",
-            bool(program.sms_number),
-            detail="The number employees text.",
-            fix_endpoint="admin.settings",
-        ),
-        CheckItem(
-            "topics",
-            "At least one topic",
-            bool(topics),
-            detail=f"{len(topics)} active topic{'s' if len(topics) != 1 else ''}.",
-            fix_endpoint="admin.topics",
-        ),
-        CheckItem(
-            "training",
-            "Training published",
-            bool(program.training_published_at and required_modules),
-            detail=f"{required_modules} required module{'s' if required_modules != 1 else ''}.",
-            fix_endpoint="training.program",
-        ),
-        CheckItem(
-            "peers",
-            "At least one certified peer",
-            bool(peers),
-            detail=f"{len(peers)} certified peer{'s' if len(peers) != 1 else ''}.",
-            fix_endpoint="admin.volunteers_page",
-        ),
-        CheckItem(
-            "contacts",
-            "An escalation contact for crisis alerts",
-            bool(contacts),
-            detail=f"{contacts} contact{'s' if contacts != 1 else ''}.",
-            fix_endpoint="admin.contacts_page",
-        ),
-    ]
-    for topic in topics:
-        covered = any(p.accepts_any_topic or topic in p.topics for p in peers)
-        if not covered:
-            items.append(
-                CheckItem(
-                    f"topic:{topic.id}",
-                    f"No certified peer covers “{topic.name}” yet",
-                    False,
-                    blocking=False,
-                    detail="Texters who pick it will wait until a peer who takes it is free.",
-                    fix_endpoint="admin.volunteers_page",
-                )
-            )
-    return Checklist(items)
 
 
 # -- program states ---------------------------------------------------------------------
@@ -637,7 +312,7 @@ def change_status(
     session.refresh(program)
     if moved != 1:
         raise states.IllegalTransition(f"program: already {program.status}")
-    _audit(
+    record_change(
         session,
         program,
         f"program.{action}",
@@ -649,38 +324,3 @@ def change_status(
     )
     session.flush()
     return None
-
-
-def send_test_sms(
-    session: Session,
-    *,
-    program: Program,
-    contact: EscalationContact,
-    now: datetime,
-    actor,
-    dispatcher,
-):
-    """Queue the test text to an escalation contact through the real outbox."""
-    if contact.program_id != program.id or not contact.phone_encrypted:
-        raise SetupError("contact_id", "Pick an escalation contact with a phone number.")
-    message = queue_sms(
-        session,
-        program=program,
-        body=sms_texts.for_program("test_sms", program),
-        now=now,
-        dispatcher=dispatcher,
-        recipient="contact",
-        contact_id=contact.id,
-        kind="test",
-    )
-    _audit(
-        session,
-        program,
-        "sms.test",
-        now,
-        actor,
-        object_type="escalation_contact",
-        object_id=contact.id,
-        details={"message_id": message.id},
-    )
-    return message

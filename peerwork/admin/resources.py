@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from peerwork import audit
-from peerwork.admin.programs import SetupError
+from peerwork.admin.setup_common import SetupError
 from peerwork.models import Program, Resource
 
 FIELDS = ("name", "description", "phone", "url", "topic_ids")

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from peerwork import audit
 from peerwork.admin.mail import invite_body
-from peerwork.admin.programs import SetupError
+from peerwork.admin.setup_common import SetupError
 from peerwork.auth import invites
 from peerwork.conversations import hand_back
 from peerwork.matching.eligibility import is_certified, training_status
