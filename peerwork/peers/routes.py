@@ -1,4 +1,6 @@
-"""Volunteer peer and supervisor pages.
+"""The volunteer peer's workspace: dashboard, profile, the switch, offers and
+conversations. A peer's training and the supervisors' pages are in
+`peerwork.peers.views`, on the same blueprint.
 
 Every URL that names an offer, a conversation, a module or an alert looks it
 up through the caller's own peer profile or organization: anything else is a
@@ -9,40 +11,23 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from peerwork import audit, clock, conversations
-from peerwork.access import in_program_or_404, roles_required
+from peerwork import clock, conversations
+from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.hours import DAY_NAMES
 from peerwork.matching import eligibility, offers
-from peerwork.models import WEEKDAYS, Alert, PeerProfile, Program, Texter, TrainingModule
+from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter
 from peerwork.peers import forms, workspace
 from peerwork.peers import profile as profiles
-from peerwork.safety import escalation
-from peerwork.training import grading
-from peerwork.training.lessons import render_lesson
+from peerwork.peers.views import supervise, training  # noqa: F401  (registers their pages)
+from peerwork.peers.views.common import bp, current_profile, training_summary
 
-bp = Blueprint("peers", __name__)
+__all__ = ["bp"]
 
 
 # -- helpers -------------------------------------------------------------------
-
-
-def _profile() -> PeerProfile:
-    """The signed-in peer's profile in their organization (the first, if several)."""
-    profile = workspace.current_profile(db.session, current_user)
-    if profile is None:
-        abort(404)
-    return profile
-
-
-def _module_or_404(profile: PeerProfile, module_id: int) -> TrainingModule:
-    module = in_program_or_404(TrainingModule, module_id, profile.program_id)
-    if module.retired_at:
-        abort(404)
-    return module
 
 
 def _conversation_or_404(profile: PeerProfile, conversation_id: int):
@@ -52,21 +37,13 @@ def _conversation_or_404(profile: PeerProfile, conversation_id: int):
     return conversation
 
 
-def _training_summary(profile: PeerProfile, now):
-    statuses = eligibility.training_status(db.session, profile.id, now)
-    required = [s for s in statuses if s.required]
-    done = sum(1 for s in required if s.counts)
-    percent = round(100 * done / len(required)) if required else 100
-    return statuses, done, len(required), percent
-
-
 # -- dashboard -------------------------------------------------------------------
 
 
 @bp.get("/")
 @roles_required("peer")
 def dashboard():
-    profile = _profile()
+    profile = current_profile()
     now = clock.now()
     if profile.onboarded_at is None or not profile.profile_complete:
         return redirect(url_for("peers.onboarding"))
@@ -85,7 +62,7 @@ def dashboard():
         wrap_ups=workspace.wrap_ups_due(db.session, profile.id),
         in_hours=eligibility.within_weekly_hours(profile.availability, local),
         at_capacity=profile.active_conversations >= profile.capacity,
-        training=_training_summary(profile, now),
+        training=training_summary(profile, now),
         switch=forms.AvailableForm(formdata=None),
         confirm=forms.ConfirmForm(formdata=None),
     )
@@ -98,7 +75,7 @@ def _zone(program: Program) -> ZoneInfo:
 @bp.get("/poll.json")
 @roles_required("peer")
 def poll():
-    profile = _profile()
+    profile = current_profile()
     return jsonify(workspace.live_stamp(db.session, profile.id, clock.now()))
 
 
@@ -121,7 +98,7 @@ def _fill_profile_form(form: forms.ProfileForm, profile: PeerProfile) -> None:
 @bp.route("/profile", methods=["GET", "POST"])
 @roles_required("peer")
 def profile():
-    profile = _profile()
+    profile = current_profile()
     program = db.session.get(Program, profile.program_id)
     onboarding = profile.onboarded_at is None
     form = forms.ProfileForm()
@@ -180,106 +157,13 @@ def profile():
     ), status
 
 
-# -- training ------------------------------------------------------------------------
-
-
-@bp.get("/training")
-@roles_required("peer")
-def training():
-    profile = _profile()
-    if profile.onboarded_at is None:
-        return redirect(url_for("peers.onboarding"))
-    now = clock.now()
-    statuses, done, total, percent = _training_summary(profile, now)
-    return render_template(
-        "peers/training.html",
-        statuses=statuses,
-        done=done,
-        total=total,
-        percent=percent,
-        certified=eligibility.is_certified(db.session, profile.id, now),
-        program=db.session.get(Program, profile.program_id),
-    )
-
-
-@bp.get("/training/<int:module_id>")
-@roles_required("peer")
-def lesson(module_id: int):
-    profile = _profile()
-    module = _module_or_404(profile, module_id)
-    statuses, done, total, percent = _training_summary(profile, clock.now())
-    status = next((s for s in statuses if s.module_id == module.id), None)
-    return render_template(
-        "peers/lesson.html",
-        module=module,
-        status=status,
-        lesson_html=render_lesson(module.lesson_md),
-        done=done,
-        total=total,
-        percent=percent,
-    )
-
-
-@bp.route("/training/<int:module_id>/quiz", methods=["GET", "POST"])
-@roles_required("peer")
-def quiz(module_id: int):
-    profile = _profile()
-    module = _module_or_404(profile, module_id)
-    questions = list(module.questions)
-    form = forms.quiz_form(questions)
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        answers = []
-        for i in range(len(questions)):
-            raw = request.form.get(f"q{i}", "")
-            answers.append(int(raw) if raw.isdigit() else None)
-        now = clock.now()
-        was_certified = eligibility.is_certified(db.session, profile.id, now)
-        try:
-            _attempt, result = grading.submit_quiz(
-                db.session,
-                module_id=module.id,
-                peer_profile_id=profile.id,
-                answers=answers,
-                now=now,
-            )
-        except grading.QuizError as exc:
-            db.session.rollback()
-            flash(str(exc), "error")
-            return redirect(url_for("peers.lesson", module_id=module.id))
-        certified = eligibility.is_certified(db.session, profile.id, now)
-        if certified and not was_certified and profile.available:
-            offers.wake_waiting(
-                db.session, program_id=profile.program_id, now=now, dispatcher=get_dispatcher()
-            )
-        db.session.commit()
-        statuses, done, total, percent = _training_summary(profile, now)
-        next_module = next(
-            (s for s in statuses if s.required and not s.counts and s.module_id != module.id),
-            None,
-        )
-        return render_template(
-            "peers/quiz_result.html",
-            module=module,
-            result=result,
-            certified=certified,
-            just_certified=certified and not was_certified,
-            next_module=next_module,
-            done=done,
-            total=total,
-            percent=percent,
-        )
-    return render_template("peers/quiz.html", module=module, form=form, questions=questions)
-
-
 # -- the switch and offers -------------------------------------------------------------
 
 
 @bp.post("/available")
 @roles_required("peer")
 def available():
-    profile = _profile()
+    profile = current_profile()
     form = forms.AvailableForm()
     if not form.validate_on_submit():
         abort(400)
@@ -316,7 +200,7 @@ def _offer_or_404(profile: PeerProfile, offer_id: int):
 @bp.post("/offers/<int:offer_id>/accept")
 @roles_required("peer")
 def accept(offer_id: int):
-    profile = _profile()
+    profile = current_profile()
     offer = _offer_or_404(profile, offer_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
@@ -339,7 +223,7 @@ def accept(offer_id: int):
 @bp.post("/offers/<int:offer_id>/decline")
 @roles_required("peer")
 def decline(offer_id: int):
-    profile = _profile()
+    profile = current_profile()
     offer = _offer_or_404(profile, offer_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
@@ -399,11 +283,14 @@ def _render_conversation(profile, conversation, *, reply=None, flag=None, status
 @bp.get("/conversations/<int:conversation_id>")
 @roles_required("peer")
 def conversation(conversation_id: int):
-    profile = _profile()
+    profile = current_profile()
     conversation = _conversation_or_404(profile, conversation_id)
     if conversation.state == "active":
         conversations.mark_read(
-            db.session, conversation_id=conversation.id, peer_profile_id=profile.id, now=clock.now()
+            db.session,
+            conversation_id=conversation.id,
+            peer_profile_id=profile.id,
+            now=clock.now(),
         )
         db.session.commit()
     return _render_conversation(profile, conversation)
@@ -412,7 +299,7 @@ def conversation(conversation_id: int):
 @bp.get("/conversations/<int:conversation_id>/poll.json")
 @roles_required("peer")
 def conversation_poll(conversation_id: int):
-    profile = _profile()
+    profile = current_profile()
     conversation = _conversation_or_404(profile, conversation_id)
     messages = workspace.thread(db.session, conversation)
     return jsonify(
@@ -430,7 +317,7 @@ def _act_on_conversation(conversation_id: int, form, form_name: str, field: str,
     Returns the conversation and None, or the conversation and the page
     re-rendered with the form's error when the form or the action refuses.
     """
-    profile = _profile()
+    profile = current_profile()
     conversation = _conversation_or_404(profile, conversation_id)
     if form.validate_on_submit():
         try:
@@ -468,7 +355,11 @@ def reply(conversation_id: int):
 @roles_required("peer")
 def flag(conversation_id: int):
     conversation, refused = _act_on_conversation(
-        conversation_id, forms.FlagForm(), "flag", "reason", conversations.flag_for_supervisor
+        conversation_id,
+        forms.FlagForm(),
+        "flag",
+        "reason",
+        conversations.flag_for_supervisor,
     )
     if refused is not None:
         return refused
@@ -480,7 +371,7 @@ def flag(conversation_id: int):
 @roles_required("peer")
 def end(conversation_id: int):
     """End a conversation with a wrap-up, or wrap up one the texter ended."""
-    profile = _profile()
+    profile = current_profile()
     conversation = _conversation_or_404(profile, conversation_id)
     program = db.session.get(Program, conversation.program_id)
     if conversation.state != "active" and not conversations.needs_wrap_up(conversation):
@@ -542,92 +433,3 @@ def end(conversation_id: int):
         program=program,
         default_label=forms.CHECKIN_LABELS.get(conversation.checkin_choice),
     ), status
-
-
-# -- supervisors ------------------------------------------------------------------------
-
-
-@bp.get("/supervise")
-@roles_required("supervisor", "admin")
-def supervise():
-    org = current_user.organization_id
-    return render_template(
-        "peers/supervise.html",
-        alerts=workspace.open_alerts(db.session, org),
-        flagged=workspace.flagged_conversations(db.session, org),
-        confirm=forms.ConfirmForm(formdata=None),
-        now=clock.now(),
-    )
-
-
-@bp.get("/supervise/poll.json")
-@roles_required("supervisor", "admin")
-def supervise_poll():
-    return jsonify(workspace.supervision_stamp(db.session, current_user.organization_id))
-
-
-def _supervised_or_404(conversation_id: int):
-    conversation = workspace.supervised_conversation(
-        db.session, conversation_id, current_user.organization_id
-    )
-    if conversation is None:
-        abort(404)
-    return conversation
-
-
-@bp.get("/supervise/conversations/<int:conversation_id>")
-@roles_required("supervisor", "admin")
-def supervise_conversation(conversation_id: int):
-    conversation = _supervised_or_404(conversation_id)
-    # Reading a texter's words is audited: once per supervisor, conversation and hour.
-    program = db.session.get(Program, conversation.program_id)
-    if audit.record_once_per_window(
-        db.session,
-        organization_id=program.organization_id,
-        program_id=program.id,
-        action="supervisor.conversation_opened",
-        now=clock.now(),
-        actor=current_user,
-        object_type="conversation",
-        object_id=conversation.id,
-    ):
-        db.session.commit()
-    return render_template(
-        "peers/supervise_conversation.html",
-        view=workspace.supervision_view(db.session, conversation),
-        now=clock.now(),
-    )
-
-
-@bp.get("/supervise/conversations/<int:conversation_id>/poll.json")
-@roles_required("supervisor", "admin")
-def supervise_conversation_poll(conversation_id: int):
-    view = workspace.supervision_view(db.session, _supervised_or_404(conversation_id))
-    return jsonify({"state": view.conversation.state, "last_message_id": view.last_message_id})
-
-
-@bp.post("/supervise/alerts/<int:alert_id>/acknowledge")
-@roles_required("supervisor", "admin")
-def acknowledge(alert_id: int):
-    if not forms.ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        done = escalation.acknowledge(
-            db.session,
-            alert_id=alert_id,
-            user_id=current_user.id,
-            organization_id=current_user.organization_id,
-            now=clock.now(),
-        )
-    except escalation.AlertNotFound:
-        abort(404)
-    db.session.commit()
-    flash(
-        "Alert acknowledged." if done else "Someone already acknowledged this alert.",
-        "success" if done else "info",
-    )
-    # Acknowledging from the conversation page keeps the supervisor on that page.
-    conversation_id = request.form.get("conversation_id", type=int)
-    if conversation_id and db.session.get(Alert, alert_id).conversation_id == conversation_id:
-        return redirect(url_for("peers.supervise_conversation", conversation_id=conversation_id))
-    return redirect(url_for("peers.supervise"))
