@@ -40,7 +40,7 @@ from peerwork.sms import sender
 from peerwork.sms.outbox import sweep_outbox
 from peerwork.sms.throttle import Throttle
 from peerwork.sms.transport import get_transport
-from peerwork.texter import inbound
+from peerwork.texter import inbound, outage
 from peerwork.texter.inbound import sweep_inbound
 from peerwork.texter.optout import opt_out
 
@@ -159,6 +159,18 @@ def inbound_sweep() -> int:
     return sweep_inbound(db.session, now=clock.now(), after=after, dispatcher=get_dispatcher())
 
 
+@job
+def ingest_spooled_inbound() -> int:
+    """Periodic: store the texts kept aside while the database was unreachable."""
+    return outage.ingest_spool(
+        db.session,
+        vault=get_vault(),
+        dispatcher=get_dispatcher(),
+        connection=get_redis(),
+        prefix=current_app.config["RQ_QUEUE_PREFIX"],
+    )
+
+
 # -- matching ------------------------------------------------------------------------
 
 
@@ -275,6 +287,7 @@ PURGE_EVERY_SECONDS = 6 * 3600
 PERIODIC = [
     (outbox_sweep, 30, MAINTENANCE),
     (inbound_sweep, 15, MAINTENANCE),
+    (ingest_spooled_inbound, 10, URGENT),
     (matching_sweep, 15, MAINTENANCE),
     (checkin_sweep, 60, MAINTENANCE),
     (safety_sweep, 60, URGENT),

@@ -13,25 +13,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import redis
 from rq import Queue, Retry
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
+from rq.utils import now as rq_now
 
 log = logging.getLogger(__name__)
 
 # Queue names, most urgent first; workers listen to them in this order.
 URGENT = "urgent"  # crisis replies and alerts
 DEFAULT = "default"  # what texters wrote (the dialog), matching, offers, check-ins
+MAINTENANCE = "maintenance"  # the periodic upkeep: sweeps, purge
 MESSAGES = "messages"  # outbound SMS
-MAINTENANCE = "maintenance"  # sweeps, purge
 # A worker always takes the first non-empty queue in this order, so an
 # outbound backlog (a peer's burst of replies, a throttled number) never
-# delays what a texter just wrote, nor matching: those jobs are short, and
-# outbound sends wait their turn (their per-second slot) in `messages`.
-QUEUE_NAMES = (URGENT, DEFAULT, MESSAGES, MAINTENANCE)
+# delays what a texter just wrote, nor matching, nor the upkeep: those jobs
+# are short, and outbound sends wait their turn (their per-second slot) in
+# `messages`. The upkeep cannot crowd `messages` out: each periodic job has
+# at most one instance pending (see `peerwork.worker.enqueue_periodic`).
+QUEUE_NAMES = (URGENT, DEFAULT, MAINTENANCE, MESSAGES)
+
+# A job RQ still calls "started" whose worker stopped beating this long ago
+# died with its worker: it no longer holds its id (see `job_pending`).
+STALE_STARTED = timedelta(minutes=2)
 
 
 # Where every job RQ runs lives (one registry; see peerwork/jobs.py).
@@ -101,14 +108,39 @@ class Dispatcher:
             log.warning("could not enqueue %s: %s (a sweep will retry)", func, type(exc).__name__)
             return None
 
+    def enqueue_periodic(self, job: Callable, *, queue: str, timeout: int = 300):
+        """One run of a periodic job, unless one is already queued or running.
+
+        Under its one fixed id (`periodic_job_id`), a periodic job never piles
+        up behind a slow or stopped worker.
+        """
+        return self.enqueue(job, queue=queue, job_id=periodic_job_id(job), timeout=timeout)
+
     def _already_pending(self, job_id: str) -> bool:
-        try:
-            status = Job.fetch(job_id, connection=self.connection).get_status(refresh=False)
-        except NoSuchJobError:
-            return False
-        return status in {
-            JobStatus.QUEUED,
-            JobStatus.SCHEDULED,
-            JobStatus.DEFERRED,
-            JobStatus.STARTED,
-        }
+        return job_pending(self.connection, job_id)
+
+
+def periodic_job_id(job: Callable) -> str:
+    """The one id a periodic job is queued under."""
+    return f"periodic-{job.__name__}"
+
+
+def job_pending(connection: redis.Redis, job_id: str) -> bool:
+    """Is the job with this id waiting or running (so enqueueing it again would double it)?
+
+    A "started" job whose worker has not beaten for `STALE_STARTED` died with
+    that worker (RQ notices only at its next clean-up): it is not pending.
+    """
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    status = job.get_status(refresh=False)
+    if status == JobStatus.STARTED:
+        beat = job.last_heartbeat or job.started_at
+        return beat is None or rq_now() - _aware(beat) < STALE_STARTED
+    return status in {JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)

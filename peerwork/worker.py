@@ -1,25 +1,40 @@
-"""Worker and scheduler start-up.
+"""Worker and scheduler start-up, made to keep working through outages.
 
 `peerwork worker` runs an RQ worker on every queue, most urgent first, with
-RQ's scheduler for `enqueue_at`/`enqueue_in` jobs (offer expiry, check-ins).
+a scheduler for `enqueue_at`/`enqueue_in` jobs (offer expiry, check-ins; see
+`peerwork.scheduling`: a standby takes over seconds after a crash).
 `peerwork scheduler` runs RQ's CronScheduler for the periodic upkeep jobs
-listed in `peerwork.jobs.PERIODIC`; every one of them is idempotent, so
-running a scheduler on more than one host is safe (merely wasteful).
+listed in `peerwork.jobs.PERIODIC` (each with at most one instance pending,
+under a fixed job id: `Dispatcher.enqueue_periodic`), and a delayed-job scheduler too.
+
+Both ride out a Redis restart or hang: RQ gives up on a lost connection
+(the worker while it watches a job, the cron scheduler when it registers
+its death), so each runs in a loop that logs one line, backs off (capped)
+and starts again, registering afresh.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
+import signal
+import time
 
 from rq import Worker
-from rq.cron import CronScheduler
+from rq.cron import CronJob, CronScheduler
+from rq.exceptions import SchedulerNotFound
 
 from peerwork import jobs
 from peerwork.extensions import get_dispatcher, get_redis
 from peerwork.jobs import use_app
-from peerwork.queue import DEFAULT, queue_name
+from peerwork.queue import DEFAULT, Dispatcher, queue_name
+from peerwork.scheduling import REDIS_DOWN, Backoff, PeerworkScheduler
 
 log = logging.getLogger(__name__)
+
+PERIODIC_TIMEOUT = 300  # seconds a periodic job may run
+HORSE_GRACE = 60.0  # seconds a running job may take to finish after its worker lost Redis
 
 
 def periodic_jobs() -> list[tuple]:
@@ -27,26 +42,181 @@ def periodic_jobs() -> list[tuple]:
     return list(jobs.PERIODIC)
 
 
+class PeriodicJob(CronJob):
+    """A CronJob that never piles up: one pending instance at most (see Dispatcher.enqueue_periodic)."""
+
+    def __init__(self, *, prefix: str, queue: str, **kwargs) -> None:
+        super().__init__(queue_name=queue_name(prefix, queue), **kwargs)
+        self.prefix, self.queue = prefix, queue
+
+    def enqueue(self, connection):
+        return Dispatcher(connection, self.prefix).enqueue_periodic(
+            self.func, queue=self.queue, timeout=self.job_options["job_timeout"]
+        )
+
+
+class PeriodicScheduler(CronScheduler):
+    def register(self, func, prefix: str, queue: str, *, interval: int, job_timeout: int):
+        cron_job = PeriodicJob(
+            prefix=prefix, queue=queue, func=func, interval=interval, job_timeout=job_timeout
+        )
+        self._cron_jobs.append(cron_job)
+        return cron_job
+
+
+class PeerworkWorker(Worker):
+    """An RQ worker whose delayed-job scheduler always runs and keeps asking for the locks.
+
+    RQ's starts its scheduler only if it gets the locks at once, and asks
+    again only at its 10-minute maintenance step. And while Redis is down it
+    retries every few seconds (RQ backs off up to a minute), and registers
+    again if a restarted Redis forgot it.
+    """
+
+    max_connection_wait_time = 2.0
+
+    def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if (
+            pipeline is None
+            and self.birth_date is not None
+            and not self.connection.exists(self.key)
+        ):
+            log.warning("worker registration lost (Redis restarted); registering again")
+            self.register_birth()
+        super().heartbeat(timeout, pipeline)
+
+    def _start_scheduler(self, burst: bool = False, logging_level=None, *_args, **_kwargs) -> None:
+        self.scheduler = PeerworkScheduler(
+            self.queues,
+            connection=self.connection,
+            logging_level=logging_level if logging_level is not None else self.log.level,
+            serializer=self.serializer,
+        )
+        if not burst:
+            self.scheduler.start()
+            return
+        if self.scheduler.acquire_locks():
+            try:
+                self.scheduler.register_birth()
+                self.scheduler.enqueue_scheduled_jobs()
+            finally:
+                self.scheduler.release_locks()
+                self.scheduler.register_death()
+
+
 def build_worker(app, *, name: str | None = None) -> Worker:
     use_app(app)
     dispatcher = get_dispatcher(app)
-    return Worker(dispatcher.all_queues(), connection=get_redis(app), name=name)
+    return PeerworkWorker(dispatcher.all_queues(), connection=get_redis(app), name=name)
+
+
+def _wait_for_child(pid: int, grace: float) -> None:
+    """Let a child (the job in progress) finish, up to `grace` seconds; then kill it."""
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        try:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if done:
+            return
+        time.sleep(0.1)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGKILL)  # the work horse leads its own process group
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, 0)
+
+
+def _clear_up(worker: Worker) -> None:
+    """After a lost connection: let the running job end, stop the old scheduler process."""
+    if worker.horse_pid:
+        _wait_for_child(worker.horse_pid, HORSE_GRACE)
+        worker._horse_pid = 0
+    scheduler = worker.scheduler
+    process = scheduler._process if scheduler is not None else None
+    if process is not None and process.is_alive():
+        process.terminate()
+        process.join(5)
+        if process.is_alive():
+            process.kill()
+            process.join(5)
+
+
+def _stopped(worker: Worker) -> bool:
+    """Was the worker told to stop (SIGTERM/SIGINT), rather than cut off from Redis?"""
+    return worker._stop_requested or worker._shutdown_requested_date is not None
+
+
+def _pause(seconds: float) -> None:
+    """Back off; a stop signal now ends the process at once (RQ's handlers are not active)."""
+    previous = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        time.sleep(seconds)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def run_worker(app, *, burst: bool = False, with_scheduler: bool = True) -> bool:
-    """Work until stopped (or, with burst, until the queues are empty)."""
-    worker = build_worker(app)
-    return worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
+    """Work until stopped (or, with burst, until the queues are empty), through Redis outages."""
+    backoff = Backoff()
+    while True:
+        worker = None
+        backoff.began()
+        try:
+            worker = build_worker(app)  # a fresh name and registration each time
+            worked = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
+            failure = None
+        except REDIS_DOWN as exc:
+            if burst:
+                raise
+            worked, failure = False, exc
+        if worker is not None:
+            if burst or _stopped(worker):
+                return worked
+            _clear_up(worker)
+        delay = backoff.next()
+        reason = type(failure).__name__ if failure else "the work loop ended"
+        log.warning("worker stopped (%s); starting again in %.1fs", reason, delay)
+        _pause(delay)
 
 
 def build_cron(app) -> CronScheduler:
     use_app(app)
     prefix = app.config["RQ_QUEUE_PREFIX"]
-    cron = CronScheduler(connection=get_redis(app), logging_level="INFO")
+    cron = PeriodicScheduler(connection=get_redis(app), logging_level="INFO")
     for func, seconds, queue in periodic_jobs():
-        cron.register(func, queue_name(prefix, queue or DEFAULT), interval=seconds, job_timeout=300)
+        cron.register(
+            func, prefix, queue or DEFAULT, interval=seconds, job_timeout=PERIODIC_TIMEOUT
+        )
     return cron
 
 
+def build_delayed_scheduler(app) -> PeerworkScheduler:
+    use_app(app)
+    return PeerworkScheduler(get_dispatcher(app).all_queues(), connection=get_redis(app))
+
+
 def run_scheduler(app) -> None:
-    build_cron(app).start()
+    """The periodic upkeep, and a standby delayed-job scheduler, through Redis outages."""
+    delayed = build_delayed_scheduler(app)
+    delayed.start()  # its own process; it keeps going through outages by itself
+    backoff = Backoff()
+    try:
+        while True:
+            backoff.began()
+            try:
+                build_cron(app).start()
+                return  # stopped by a signal
+            except SchedulerNotFound:
+                return  # stopped, and a restarted Redis had already forgotten it
+            except REDIS_DOWN as exc:
+                delay = backoff.next()
+                log.warning(
+                    "scheduler lost Redis (%s); starting again in %.1fs", type(exc).__name__, delay
+                )
+                _pause(delay)
+    finally:
+        process = delayed._process
+        if process is not None and process.is_alive():
+            process.terminate()
+            process.join(10)

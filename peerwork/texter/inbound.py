@@ -38,9 +38,33 @@ class InboundResult:
     is_crisis: bool = False
 
 
+@dataclass(frozen=True)
+class ProgramCard:
+    """What the webhook needs of a program when the database is unreachable."""
+
+    id: int
+    crisis_phrases: dict[str, list[str]] | None
+
+
+# Program number -> card, kept in this process after first use, so that a
+# crisis text still gets its crisis reply while the database is down.
+_PROGRAM_CARDS: dict[str, ProgramCard] = {}
+
+
+def known_program(number: str) -> ProgramCard | None:
+    """The program card for this number, if this process has seen it (no database)."""
+    return _PROGRAM_CARDS.get(number.strip())
+
+
 def program_for_number(session: Session, number: str) -> Program | None:
     """The program whose SMS number received the text."""
-    return session.scalar(select(Program).where(Program.sms_number == number.strip()))
+    program = session.scalar(select(Program).where(Program.sms_number == number.strip()))
+    if program is not None:
+        phrases = program.crisis_phrases
+        _PROGRAM_CARDS[number.strip()] = ProgramCard(
+            program.id, {k: list(v) for k, v in phrases.items()} if phrases else None
+        )
+    return program
 
 
 def find_texter(session: Session, *, program_id: int, phone: str, vault) -> Texter | None:
@@ -100,10 +124,15 @@ def receive(
     now: datetime,
     vault,
     dispatcher=None,
+    answered: list[str] | None = None,
 ) -> InboundResult:
     """Store one inbound text exactly once and decide the immediate replies.
 
     The caller commits, then enqueues `process_inbound` when `needs_processing`.
+    `answered`: the text arrived while the database was down and was kept
+    aside (peerwork.texter.outage) after these replies went out in the
+    TwiML answer (its crisis reply, if any); they are recorded as sent, and
+    every other reply now goes through the outbox.
     """
     program = program_for_number(session, to)
     if program is None:
@@ -147,7 +176,12 @@ def receive(
         immediate=True,
     )
     no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
-    if assessment.is_crisis:
+    late = answered is not None
+    if late:
+        for body_sent in answered:
+            _record_sent_reply(session, turn, body_sent, crisis=assessment.is_crisis)
+        turn.immediate = False  # nobody is waiting for a TwiML answer any more
+    if assessment.is_crisis and not (late and answered):
         # Always, first, and with no dependency on Redis or rate limits; in
         # Spanish when the message is (988 and 741741 answer in Spanish too).
         crisis_reply(turn, language=assessment.language)
@@ -174,6 +208,28 @@ def receive(
         replies=turn.replies,
         needs_processing=not done,
         is_crisis=assessment.is_crisis,
+    )
+
+
+def _record_sent_reply(session: Session, turn: Turn, body: str, *, crisis: bool) -> None:
+    """A reply that went out in a TwiML answer before the text could be stored."""
+    session.add(
+        Message(
+            program_id=turn.program.id,
+            direction="outbound",
+            author="system",
+            kind="crisis" if crisis else "system",
+            recipient="texter",
+            texter_id=turn.texter.id,
+            body=body,
+            segments=segments.segments(body),
+            is_crisis=crisis,
+            status="sent",
+            created_at=turn.now,
+            queued_at=turn.now,
+            sent_at=turn.now,
+            status_updated_at=turn.now,
+        )
     )
 
 

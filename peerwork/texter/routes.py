@@ -13,14 +13,15 @@ from __future__ import annotations
 import logging
 
 from flask import Blueprint, Response, abort, current_app, request
+from sqlalchemy.exc import OperationalError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from peerwork import clock
-from peerwork.extensions import csrf, db, get_dispatcher, get_vault
+from peerwork.extensions import csrf, db, get_dispatcher, get_redis, get_vault
 from peerwork.phones import InvalidPhoneNumber, normalize
 from peerwork.sms import status
 from peerwork.sms.security import signature_is_valid
-from peerwork.texter import inbound
+from peerwork.texter import inbound, outage
 from peerwork.texter.inbound import enqueue_inbound
 from peerwork.texter.optout import opt_out
 
@@ -64,17 +65,34 @@ def inbound_sms():
     except InvalidPhoneNumber:
         # Short codes and alphanumeric senders cannot be texted back; keep them as given.
         from_ = from_.strip()
-    result = inbound.receive(
-        db.session,
-        to=to,
-        from_=from_,
-        body=form.get("Body", ""),
-        message_sid=message_sid,
-        now=clock.now(),
-        vault=get_vault(),
-        dispatcher=get_dispatcher(),
-    )
-    db.session.commit()
+    try:
+        result = inbound.receive(
+            db.session,
+            to=to,
+            from_=from_,
+            body=form.get("Body", ""),
+            message_sid=message_sid,
+            now=clock.now(),
+            vault=get_vault(),
+            dispatcher=get_dispatcher(),
+        )
+        db.session.commit()
+    except OperationalError:
+        # The database is unreachable: answer a crisis anyway and keep the text aside.
+        db.session.rollback()
+        replies, kept = outage.answer_without_database(
+            to=to,
+            from_=from_,
+            body=form.get("Body", ""),
+            message_sid=message_sid,
+            now=clock.now(),
+            vault=get_vault(),
+            connection=get_redis(),
+            prefix=current_app.config["RQ_QUEUE_PREFIX"],
+        )
+        if not kept and not replies:
+            return twiml(), 503  # Twilio tries the Fallback URL, or again later
+        return twiml(replies)
     if result.needs_processing:
         enqueue_inbound(get_dispatcher(), result.message_id, crisis=result.is_crisis)
     return twiml(result.replies)

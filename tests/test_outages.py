@@ -1,0 +1,224 @@
+"""Keep working through outages, with real processes: a Redis restart, a crashed worker.
+
+The worker and scheduler are `python -m peerwork worker|scheduler`, each in its
+own process group, sending through the real `twilio` client to the local
+Twilio stand-in (tests/fake_twilio.py), which counts every send.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+import redis
+from sqlalchemy import select
+
+from peerwork import clock
+from peerwork.embedded_redis import EmbeddedRedis
+from peerwork.extensions import db, get_dispatcher
+from peerwork.models import Message
+from peerwork.queue import MESSAGES, Dispatcher
+from peerwork.sms import sender
+from peerwork.sms.outbox import queue_sms
+from tests.conftest import TEST_DATA_KEY, TEST_SECRET
+from tests.fake_twilio import FakeTwilio
+
+pytestmark = [pytest.mark.committed, pytest.mark.slow, pytest.mark.real_clock]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _start(app, twilio, tmp_path, command: str, redis_url: str, *extra: str) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PEERWORK_TEST_", "TWILIO_"))}
+    env.update(
+        PEERWORK_ENV="development",
+        PEERWORK_INSTANCE=str(tmp_path / "instance"),
+        DATABASE_URL=app.config["DATABASE_URL"],
+        REDIS_URL=redis_url,
+        SECRET_KEY=TEST_SECRET,
+        PEERWORK_DATA_KEY=TEST_DATA_KEY,
+        PEERWORK_QUEUE_PREFIX=app.config["RQ_QUEUE_PREFIX"],
+        PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
+        PEERWORK_OUTBOX_SWEEP_AFTER="2",
+        TWILIO_ACCOUNT_SID=twilio.account_sid,
+        TWILIO_AUTH_TOKEN=twilio.auth_token,
+        TWILIO_API_BASE_URL=twilio.base_url,
+    )
+    log = open(tmp_path / f"{command}.log", "ab")  # noqa: SIM115 (closed in _stop)
+    process = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "peerwork", command, *extra],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    process.log = log
+    return process
+
+
+def _descendants(pid: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    found, stack = [], [pid]
+    while stack:
+        for child in children.get(stack.pop(), []):
+            found.append(child)
+            stack.append(child)
+    return found
+
+
+def _kill(process: subprocess.Popen) -> None:
+    """SIGKILL a process and all its children at once (a crash, an OOM kill, a lost host)."""
+    for pid in [process.pid, *_descendants(process.pid)]:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    process.wait(timeout=10)
+    process.log.close()
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            pass
+    _kill(process)
+
+
+def _statuses(ids: list[int]) -> dict[int, str]:
+    try:
+        rows = db.session.execute(select(Message.id, Message.status).where(Message.id.in_(ids)))
+        return dict(rows.all())
+    finally:
+        db.session.rollback()  # end the read: SQLite would hold its lock
+
+
+def _wait_until_sent(ids: list[int], timeout: float) -> float:
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        if set(_statuses(ids).values()) == {"sent"}:
+            return time.monotonic() - start
+        time.sleep(0.1)
+    raise AssertionError(f"not sent within {timeout}s: {_statuses(ids)}")
+
+
+def _queue(session, program, texters, dispatcher, label: str) -> list[int]:
+    ids = [
+        queue_sms(
+            session,
+            program=program,
+            body=f"{label} {n}",
+            now=clock.now(),
+            dispatcher=dispatcher,
+            texter_id=texter.id,
+        ).id
+        for n, texter in enumerate(texters)
+    ]
+    session.commit()
+    return ids
+
+
+def test_worker_and_scheduler_ride_out_a_redis_restart(app, make, session, tmp_path):
+    """Redis goes away (and forgets everything) during traffic: nothing dies, lost or doubled."""
+    server = EmbeddedRedis(tmp_path / "redis")
+    url = server.start()
+    dispatcher = Dispatcher(redis.Redis.from_url(url), app.config["RQ_QUEUE_PREFIX"])
+    program = make.program(messages_per_second=30)
+    # One texter per message: messages to one person wait in line behind each other.
+    texters = {
+        label: [make.texter(program, f"+171655{k}{n:04d}") for n in range(3)]
+        for k, label in enumerate(("before", "during", "after"))
+    }
+    session.commit()
+    with FakeTwilio() as twilio:
+        worker = _start(app, twilio, tmp_path, "worker", url)
+        scheduler = _start(app, twilio, tmp_path, "scheduler", url)
+        try:
+            before = _queue(session, program, texters["before"], dispatcher, "before")
+            _wait_until_sent(before, 60)
+
+            server.stop()
+            during = _queue(
+                session, program, texters["during"], dispatcher, "during"
+            )  # enqueue fails
+            time.sleep(3)  # both processes run into the outage
+            server.start()
+
+            after = _queue(session, program, texters["after"], dispatcher, "after")
+            resumed = _wait_until_sent(after, 10)
+            print(f"processing resumed {resumed:.1f}s after Redis was back")
+            _wait_until_sent(during, 60)  # the outbox sweep found what the outage dropped
+
+            assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
+            assert scheduler.poll() is None, (tmp_path / "scheduler.log").read_text()[-3000:]
+        finally:
+            _stop(worker)
+            _stop(scheduler)
+            server.stop()
+        sent = Counter(request["form"]["Body"] for request in twilio.accepted)
+    expected = {f"{label} {n}" for label in ("before", "during", "after") for n in range(3)}
+    assert set(sent) == expected
+    assert set(sent.values()) == {1}, sent  # nothing sent twice
+    worker_log = (tmp_path / "worker.log").read_text()
+    assert "registering again" in worker_log or "starting again" in worker_log
+
+
+def test_delayed_jobs_recover_within_seconds_after_a_worker_crash(app, make, session, tmp_path):
+    """The worker holding the scheduler lock dies; another one takes its delayed jobs over."""
+    url = app.config["REDIS_URL"]
+    connection = redis.Redis.from_url(url)
+    dispatcher = get_dispatcher()
+    lock_key = f"rq:scheduler-lock:{dispatcher.queue(MESSAGES).name}"
+    connection.delete(lock_key)
+    program = make.program(messages_per_second=30)
+    texter = make.texter(program, "+17165558000")
+    session.commit()
+    with FakeTwilio() as twilio:
+        first = _start(app, twilio, tmp_path, "worker", url)
+        try:
+            deadline = time.monotonic() + 60
+            while connection.get(lock_key) is None:
+                assert time.monotonic() < deadline, "the first worker never took the lock"
+                time.sleep(0.1)
+        finally:
+            _kill(first)
+        assert connection.get(lock_key) is not None  # the dead worker still holds it
+
+        # A delayed job, due in two seconds (as an offer expiry or a throttled send is).
+        message = queue_sms(
+            session,
+            program=program,
+            body="Delayed but not forgotten",
+            now=clock.now(),
+            dispatcher=None,
+            texter_id=texter.id,
+        )
+        session.commit()
+        dispatcher.enqueue(
+            sender.send_message, message.id, queue=MESSAGES, delay=timedelta(seconds=2)
+        )
+        second = _start(app, twilio, tmp_path, "worker", url)
+        try:
+            took = _wait_until_sent([message.id], 30)
+            print(f"delayed job ran {took:.1f}s after the replacement worker started")
+        finally:
+            _stop(second)
+    assert [r["form"]["Body"] for r in twilio.accepted] == ["Delayed but not forgotten"]
