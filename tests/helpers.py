@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from peerwork.extensions import db, get_vault
 from peerwork.matching import offers
-from peerwork.models import Conversation, Message, Offer, SupportRequest, TrainingModule
+from peerwork.models import (
+    Conversation,
+    EscalationContact,
+    Message,
+    Offer,
+    SupportRequest,
+    TrainingModule,
+)
 from peerwork.training.curriculum import install_default_curriculum
 
 
@@ -112,3 +120,19 @@ def matching_sweep(session, *, now, dispatcher) -> None:
 
     upkeep.run_sweep(session, now=now, dispatcher=dispatcher)
     escalation.raise_wait_alerts(session, now=now, dispatcher=dispatcher)
+
+
+def add_escalation_contact(program, name: str, phone: str, *, backup: bool = False):
+    """An escalation contact (a human on call) of `program`, phone stored as the app stores it."""
+    vault = get_vault()
+    row = EscalationContact(
+        program_id=program.id,
+        name=name,
+        phone_encrypted=vault.encrypt(phone),
+        phone_hash=vault.lookup_hash(phone),
+        phone_last4=phone[-4:],
+        is_backup=backup,
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row

@@ -10,7 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from peerwork import jobs as peerwork_jobs
-from peerwork.extensions import db, get_redis, get_vault, set_service
+from peerwork.extensions import db, get_redis, set_service
 from peerwork.matching import offers
 from peerwork.models import (
     Alert,
@@ -25,7 +25,7 @@ from peerwork.queue import Dispatcher
 from peerwork.safety import escalation
 from peerwork.sms import texts
 from peerwork.texter.inbound import sweep_inbound
-from tests.helpers import RecordingDispatcher, ask_for_peer
+from tests.helpers import RecordingDispatcher, add_escalation_contact, ask_for_peer
 from tests.sms_helpers import FakeTransport, Phone
 
 TEXTER_PHONE = "+17165550188"
@@ -47,24 +47,9 @@ def transport(app):
 @pytest.fixture
 def program(make):
     program = make.program(name="Acme Peer Line", messages_per_second=30, alert_ack_minutes=5)
-    contact(program, "Dana (supervisor)", SUPERVISOR_PHONE)
-    contact(program, "Lee (backup)", BACKUP_PHONE, backup=True)
+    add_escalation_contact(program, "Dana (supervisor)", SUPERVISOR_PHONE)
+    add_escalation_contact(program, "Lee (backup)", BACKUP_PHONE, backup=True)
     return program
-
-
-def contact(program, name, phone, *, backup=False):
-    vault = get_vault()
-    row = EscalationContact(
-        program_id=program.id,
-        name=name,
-        phone_encrypted=vault.encrypt(phone),
-        phone_hash=vault.lookup_hash(phone),
-        phone_last4=phone[-4:],
-        is_backup=backup,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
 
 
 def connect(session, program, texter, peer, now):
@@ -380,7 +365,7 @@ def test_an_acknowledged_crisis_never_reaches_the_backup(app, make, program, now
 
 def test_with_no_backup_contact_the_supervisors_are_texted_again(session, make, now):
     program = make.program(alert_ack_minutes=5)
-    contact(program, "Only supervisor", SUPERVISOR_PHONE)
+    add_escalation_contact(program, "Only supervisor", SUPERVISOR_PHONE)
     alert = raise_crisis(session, make, program, now, RecordingDispatcher())
     assert (
         escalation.escalate_overdue(

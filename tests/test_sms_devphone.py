@@ -8,6 +8,7 @@ import pytest
 
 from peerwork import create_app
 from peerwork.extensions import set_service
+from tests.helpers import add_escalation_contact
 from tests.sms_helpers import FakeTransport
 
 PHONE = "+17165550142"
@@ -84,30 +85,12 @@ def test_the_dev_phone_is_off_by_default_with_twilio_or_in_production(monkeypatc
     assert load_config(str(tmp_path), {"ENV": "development"})["DEV_PHONE_ENABLED"] is True
 
 
-def _contact(program, name, phone):
-    from peerwork.extensions import db, get_vault
-    from peerwork.models import EscalationContact
-
-    vault = get_vault()
-    row = EscalationContact(
-        program_id=program.id,
-        name=name,
-        phone_encrypted=vault.encrypt(phone),
-        phone_hash=vault.lookup_hash(phone),
-        phone_last4=phone[-4:],
-        is_backup=False,
-    )
-    db.session.add(row)
-    db.session.flush()
-    return row
-
-
 def test_staff_texts_show_on_the_dev_phone_page_too(client, make, jobs, transport, now):
     from peerwork.admin.test_sms import send_test_sms
     from peerwork.extensions import db, get_dispatcher
 
     program = make.program(name="Acme Peer Line", messages_per_second=30)
-    contact = _contact(program, "Dana (on call)", "+17165550190")
+    contact = add_escalation_contact(program, "Dana (on call)", "+17165550190")
     admin = make.admin(program.organization)
     send_test_sms(
         db.session,

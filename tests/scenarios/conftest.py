@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from peerwork.extensions import db, get_vault, set_service
-from peerwork.models import EscalationContact
+from peerwork.extensions import set_service
 from peerwork.sms.transport import TwilioTransport
 from tests.fake_twilio import FakeTwilio
+from tests.helpers import add_escalation_contact
 from tests.sms_helpers import FakeTransport
 
 # Short enough that a test can make Twilio answer "too late" without waiting long.
@@ -43,19 +43,4 @@ def transport(app):
 @pytest.fixture
 def add_contact():
     """Add an escalation contact (a human on call) to a program."""
-
-    def _add(program, name: str, phone: str, *, backup: bool = False) -> EscalationContact:
-        vault = get_vault()
-        row = EscalationContact(
-            program_id=program.id,
-            name=name,
-            phone_encrypted=vault.encrypt(phone),
-            phone_hash=vault.lookup_hash(phone),
-            phone_last4=phone[-4:],
-            is_backup=backup,
-        )
-        db.session.add(row)
-        db.session.flush()
-        return row
-
-    return _add
+    return add_escalation_contact
