@@ -179,7 +179,7 @@ def receive(
     late = answered is not None
     if late:
         for body_sent in answered:
-            _record_sent_reply(session, turn, body_sent, crisis=assessment.is_crisis)
+            turn.record_sent(body_sent, kind="crisis" if assessment.is_crisis else "system")
         turn.immediate = False  # nobody is waiting for a TwiML answer any more
     if assessment.is_crisis and not (late and answered):
         # Always, first, and with no dependency on Redis or rate limits; in
@@ -208,28 +208,6 @@ def receive(
         replies=turn.replies,
         needs_processing=not done,
         is_crisis=assessment.is_crisis,
-    )
-
-
-def _record_sent_reply(session: Session, turn: Turn, body: str, *, crisis: bool) -> None:
-    """A reply that went out in a TwiML answer before the text could be stored."""
-    session.add(
-        Message(
-            program_id=turn.program.id,
-            direction="outbound",
-            author="system",
-            kind="crisis" if crisis else "system",
-            recipient="texter",
-            texter_id=turn.texter.id,
-            body=body,
-            segments=segments.segments(body),
-            is_crisis=crisis,
-            status="sent",
-            created_at=turn.now,
-            queued_at=turn.now,
-            sent_at=turn.now,
-            status_updated_at=turn.now,
-        )
     )
 
 

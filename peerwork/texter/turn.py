@@ -72,7 +72,12 @@ class Turn:
                 kind=kind,
                 is_crisis=crisis,
             )
-        # Answered in the webhook's TwiML: recorded as sent so the thread is complete.
+        row = self.record_sent(body, kind=kind)
+        self.replies.append(body)
+        return row
+
+    def record_sent(self, body: str, *, kind: str = "system") -> Message:
+        """Record a reply already answered in the webhook's TwiML as sent, so the thread is complete."""
         row = Message(
             program_id=self.program.id,
             direction="outbound",
@@ -82,7 +87,7 @@ class Turn:
             texter_id=self.texter.id,
             body=body,
             segments=segments.segments(body),
-            is_crisis=crisis,
+            is_crisis=kind == "crisis",
             status="sent",
             created_at=self.now,
             queued_at=self.now,
@@ -90,7 +95,6 @@ class Turn:
             status_updated_at=self.now,
         )
         self.session.add(row)
-        self.replies.append(body)
         return row
 
     def move(self, new: str) -> None:
