@@ -12,6 +12,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("PEERWORK_CHROMIUM", "/usr/bin/chromium")
@@ -72,24 +73,81 @@ def live_server(app):
     server.stop()
 
 
-def _page(chromium, **options):
+class AxeAudit:
+    """axe-core on every page a browser test loads: no serious or critical violation.
+
+    Each page is checked when it finishes loading (the "load" event), and
+    `check(page)` checks the current state again after an interaction that
+    changed it without a navigation. The verdict is given at teardown, so a
+    test reports every offending page at once.
+    """
+
+    IMPACTS = ("serious", "critical")
+
+    def __init__(self) -> None:
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.axe = Axe()
+        self.checked: list[str] = []
+        self.failures: list[str] = []
+
+    def watch(self, page) -> None:
+        page.on("load", self._on_load)
+
+    def _on_load(self, page) -> None:
+        try:
+            self.check(page)
+        except PlaywrightError as exc:
+            # The page navigated away while axe ran (a redirect, a form that
+            # submits itself); the next page's load is checked instead.
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+
+    def check(self, page) -> None:
+        results = self.axe.run(page)
+        url = page.url
+        self.checked.append(url)
+        for violation in results.response["violations"]:
+            if violation.get("impact") in self.IMPACTS:
+                targets = [", ".join(node["target"]) for node in violation["nodes"]][:5]
+                self.failures.append(
+                    f"{url}: {violation['id']} ({violation['impact']}): "
+                    f"{violation['help']} at {targets}"
+                )
+
+    def verdict(self) -> None:
+        assert self.checked, "axe checked no page"
+        assert self.failures == [], "axe-core violations:\n" + "\n".join(self.failures)
+
+
+def _page(chromium, audit: AxeAudit, **options):
     context = chromium.new_context(**options)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    audit.watch(page)
     return context, page
 
 
 @pytest.fixture
-def page(chromium, live_server):
-    context, page = _page(chromium, viewport={"width": 1280, "height": 800})
+def axe():
+    """The axe audit shared by every page of one test; checked at teardown."""
+    audit = AxeAudit()
+    yield audit
+    audit.verdict()
+
+
+@pytest.fixture
+def page(chromium, live_server, axe):
+    context, page = _page(chromium, axe, viewport={"width": 1280, "height": 800})
     yield page
     context.close()
 
 
 @pytest.fixture
-def phone_page(chromium, live_server):
+def phone_page(chromium, live_server, axe):
     context, page = _page(
         chromium,
+        axe,
         viewport={"width": 390, "height": 844},
         device_scale_factor=2,
         is_mobile=True,
