@@ -117,3 +117,21 @@ def quiz_form(questions, formdata=None):
             ),
         )
     return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
+
+
+class OfferToPeerForm(FlaskForm):
+    """A supervisor's choice of peer for a waiting texter (choices set per request)."""
+
+    # Whether the peer is still free is the domain's to say, with a clear message.
+    peer_profile_id = SelectField(
+        "Offer to", coerce=int, validators=[InputRequired()], validate_choice=False
+    )
+
+
+class NoteToPeerForm(FlaskForm):
+    """A supervisor's private note to the peer on a conversation: never texted."""
+
+    body = TextAreaField(
+        "Note to the peer (the texter never sees it)",
+        validators=[DataRequired(message="Write a note for the peer first."), Length(max=1000)],
+    )
