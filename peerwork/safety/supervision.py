@@ -93,6 +93,7 @@ def _can_take(session: Session, user: User, program_id: int, now: datetime) -> b
     profile = supervisor_profile(session, user, program_id)
     return (
         profile is not None
+        and user.has_role("peer")
         and profile.active_conversations < profile.capacity
         and eligibility.is_certified(session, profile.id, now)
     )
@@ -274,9 +275,16 @@ def take_request(
     session: Session, *, request_id: int, actor: User, now: datetime, dispatcher
 ) -> Conversation:
     """The supervisor takes the texter themselves, as the certified peer they also are."""
-    request = session.get(SupportRequest, request_id)
+    try:
+        request = offers.still_waiting(session, request_id=request_id)
+    except offers.NotWaiting as gone:
+        raise _moved_on(session, gone.request) from gone
     profile = supervisor_profile(session, actor, request.program_id)
-    if profile is None or not eligibility.is_certified(session, profile.id, now):
+    if (
+        profile is None
+        or not actor.has_role("peer")
+        or not eligibility.is_certified(session, profile.id, now)
+    ):
         raise SupervisionRefused(
             "You can take a texter yourself once you have a peer profile in this program "
             "and have finished its training."
