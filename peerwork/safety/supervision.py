@@ -53,6 +53,7 @@ class FreePeer:
     alias: str
     active_conversations: int
     capacity: int
+    asked: bool = False  # holds an open offer for this request already
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class WaitingTexter:
     program: str
     pseudonym: str
     topic: str
+    timezone: str
     is_crisis: bool
     state: str
     waiting_since: datetime
@@ -69,6 +71,11 @@ class WaitingTexter:
     free_peers: list[FreePeer]
     can_take: bool
     update_sent_at: datetime | None
+
+    @property
+    def not_yet_asked(self) -> list[FreePeer]:
+        """Free peers without this request in front of them (what "everyone" would reach)."""
+        return [p for p in self.free_peers if not p.asked]
 
 
 def request_in_org(session: Session, request_id: int, organization_id: int):
@@ -116,6 +123,7 @@ def waiting_queue(session: Session, *, user: User, now: datetime) -> list[Waitin
         select(
             SupportRequest,
             Program.name,
+            Program.timezone,
             Texter.pseudonym,
             Topic.name,
             func.coalesce(offered.c.n, 0),
@@ -139,6 +147,7 @@ def waiting_queue(session: Session, *, user: User, now: datetime) -> list[Waitin
             program=program,
             pseudonym=pseudonym,
             topic=(topic or "Topic in their own words") if request.topic_id else "Any topic",
+            timezone=timezone or "UTC",
             is_crisis=request.is_crisis,
             state=request.state,
             waiting_since=request.created_at,
@@ -148,7 +157,7 @@ def waiting_queue(session: Session, *, user: User, now: datetime) -> list[Waitin
             can_take=_can_take(session, user, request.program_id, now),
             update_sent_at=updates.get(request.id),
         )
-        for request, program, pseudonym, topic, n_offers, n_open in rows
+        for request, program, timezone, pseudonym, topic, n_offers, n_open in rows
     ]
 
 
@@ -164,8 +173,21 @@ def free_peers(session: Session, request: SupportRequest, now: datetime) -> list
             )
         ).all()
     )
+    holding = set(
+        session.scalars(
+            select(Offer.peer_profile_id).where(
+                Offer.request_id == request.id, Offer.state == "open", Offer.expires_at > now
+            )
+        )
+    )
     return [
-        FreePeer(c.peer_profile_id, aliases[c.peer_profile_id], c.active_conversations, c.capacity)
+        FreePeer(
+            c.peer_profile_id,
+            aliases[c.peer_profile_id],
+            c.active_conversations,
+            c.capacity,
+            asked=c.peer_profile_id in holding,
+        )
         for c in candidates
     ]
 
