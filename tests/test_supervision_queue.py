@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
-from peerwork.extensions import get_dispatcher, set_service
+from peerwork.extensions import db, get_dispatcher, set_service
 from peerwork.matching import offers
 from peerwork.models import (
     Alert,
@@ -22,6 +24,7 @@ from peerwork.models import (
     SupervisorNote,
     SupportRequest,
     TrainingModule,
+    User,
 )
 from peerwork.safety import escalation, supervision
 from peerwork.sms import segments, texts
@@ -633,3 +636,79 @@ def test_an_empty_note_or_one_on_an_ended_conversation_is_refused(
             session, conversation=conversation, actor=supervisor, body=NOTE, now=now
         )
     assert session.scalars(select(SupervisorNote).where(SupervisorNote.kind == "note")).all() == []
+
+
+# -- the race, at the same moment --------------------------------------------------------
+
+
+@pytest.mark.committed
+def test_a_supervisor_taking_while_the_peer_accepts_makes_one_conversation(session, make, now):
+    org = make.org("Acme Logistics")
+    program = make.program(org, name="Acme Peer Line")
+    river = make.peer(program, alias="River")
+    dana = make.user(org, "supervisor", "peer", name="Dana Reyes")
+    make.peer(program, alias="Dana", user=dana, available=False)
+    heron = make.texter(program, pseudonym="Blue Heron")
+    request = ask_for_peer(session, program, heron, now, RecordingDispatcher())
+    offer_id = session.scalar(
+        select(Offer.id).where(Offer.request_id == request.id, Offer.peer_profile_id == river.id)
+    )
+    request_id, river_id, dana_id = request.id, river.id, dana.id
+    session.commit()
+
+    engine = db.engine
+    start = threading.Barrier(2)
+    results: dict[str, str] = {}
+
+    def peer_accepts() -> None:
+        with Session(engine) as own:
+            start.wait()
+            try:
+                offers.accept_offer(
+                    own,
+                    offer_id=offer_id,
+                    peer_profile_id=river_id,
+                    now=now,
+                    dispatcher=RecordingDispatcher(),
+                )
+                own.commit()
+                results["peer"] = "won"
+            except offers.OfferUnavailable as refused:
+                own.rollback()
+                results["peer"] = refused.message
+
+    def supervisor_takes() -> None:
+        with Session(engine) as own:
+            start.wait()
+            try:
+                supervision.take_request(
+                    own,
+                    request_id=request_id,
+                    actor=own.get(User, dana_id),
+                    now=now,
+                    dispatcher=RecordingDispatcher(),
+                )
+                own.commit()
+                results["supervisor"] = "won"
+            except supervision.SupervisionRefused as refused:
+                own.rollback()
+                results["supervisor"] = refused.message
+
+    threads = [threading.Thread(target=peer_accepts), threading.Thread(target=supervisor_takes)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert sorted(results) == ["peer", "supervisor"]
+    assert list(results.values()).count("won") == 1, results
+    with Session(db.engine) as check:
+        [conversation] = check.scalars(select(Conversation)).all()
+        if results["peer"] == "won":
+            assert conversation.peer_profile_id == river_id
+            assert results["supervisor"].startswith("Blue Heron was matched with peer River")
+            assert check.scalar(select(func.count(AuditEvent.id))) == 0
+        else:
+            assert conversation.peer_profile_id != river_id
+            assert results["peer"] == offers.TAKEN
+            assert check.scalar(select(AuditEvent.action)) == "supervisor.took_request"
