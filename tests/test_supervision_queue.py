@@ -712,3 +712,38 @@ def test_a_supervisor_taking_while_the_peer_accepts_makes_one_conversation(sessi
             assert conversation.peer_profile_id != river_id
             assert results["peer"] == offers.TAKEN
             assert check.scalar(select(AuditEvent.action)) == "supervisor.took_request"
+
+
+def test_a_crisis_raised_before_any_request_joins_the_conversation_that_follows(
+    session, make, now, later
+):
+    program = make.program()
+    river = make.peer(program, alias="River")
+    texter = make.texter(program, pseudonym="Blue Heron")
+    message = Message(
+        program_id=program.id,
+        direction="inbound",
+        author="texter",
+        texter_id=texter.id,
+        body="i want to die",
+        status="received",
+        is_crisis=True,
+        created_at=now,
+    )
+    session.add(message)
+    session.flush()
+    alert = escalation.handle_crisis_message(
+        session, message_id=message.id, now=now, dispatcher=RecordingDispatcher()
+    )
+    assert (alert.request_id, alert.conversation_id) == (None, None)
+    request = ask_for_peer(session, program, texter, later(minutes=1), RecordingDispatcher())
+    offer = session.scalar(select(Offer).where(Offer.request_id == request.id))
+    conversation = offers.accept_offer(
+        session,
+        offer_id=offer.id,
+        peer_profile_id=river.id,
+        now=later(minutes=1),
+        dispatcher=RecordingDispatcher(),
+    )
+    session.refresh(alert)
+    assert (alert.request_id, alert.conversation_id) == (request.id, conversation.id)

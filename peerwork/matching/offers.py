@@ -552,6 +552,7 @@ def _link_alerts(session: Session, request: SupportRequest, conversation: Conver
     session.execute(
         update(Alert)
         .where(
+            Alert.kind == "crisis",
             Alert.texter_id == request.texter_id,
             Alert.request_id.is_(None),
             Alert.conversation_id.is_(None),
