@@ -26,6 +26,7 @@ from peerwork.models import (
     TrainingModule,
     User,
 )
+from peerwork.privacy import retention
 from peerwork.safety import escalation, supervision
 from peerwork.sms import segments, texts
 from tests.helpers import RecordingDispatcher, ask_for_peer, texter_says
@@ -747,3 +748,19 @@ def test_a_crisis_raised_before_any_request_joins_the_conversation_that_follows(
     )
     session.refresh(alert)
     assert (alert.request_id, alert.conversation_id) == (request.id, conversation.id)
+
+
+def test_the_retention_purge_erases_old_notes_with_the_messages(
+    session, now, later, world, supervisor
+):
+    conversation = _matched(session, world, now)
+    note = supervision.note_to_peer(
+        session, conversation=conversation, actor=supervisor, body=NOTE, now=now
+    )
+    program = world["program"]
+    retention.purge_batch(session, program=program, now=later(days=program.retention_days - 1))
+    session.refresh(note)
+    assert note.body == NOTE
+    retention.purge_batch(session, program=program, now=later(days=program.retention_days + 1))
+    session.refresh(note)
+    assert note.body is None
