@@ -35,6 +35,7 @@ from sqlalchemy.orm import Session
 from twilio.request_validator import RequestValidator
 
 from peerwork import clock
+from peerwork.embedded_redis import EmbeddedRedis
 from peerwork.models import Alert, Message
 from peerwork.sms import texts
 from tests import factories
@@ -194,7 +195,11 @@ def _wait_for(what: str, check, timeout: float, explain=None) -> float:
         time.sleep(0.2)
 
 
-def test_a_crisis_text_is_answered_while_a_real_database_server_is_down(tmp_path, redis_url):
+def test_a_crisis_text_is_answered_while_a_real_database_server_is_down(tmp_path):
+    """Phase 1: the database down (texts kept on Redis). Phase 2: the database and Redis down
+    (texts kept in the web process's local spool file)."""
+    redis_server = EmbeddedRedis(tmp_path / "redis")  # our own, stopped in phase 2
+    redis_url = redis_server.start()
     cluster = Cluster()
     cluster.init()
     cluster.start()
@@ -314,33 +319,96 @@ def test_a_crisis_text_is_answered_while_a_real_database_server_is_down(tmp_path
                     lambda: session.scalar(select(Alert.id).where(Alert.message_id == crisis.id)),
                     30,
                 )
-                duplicated = session.scalar(
+            stored_texts = stored()
+
+            # Phase 2: the database AND Redis down: texts go to the local spool file.
+            redis_server.stop()
+            cluster.stop()
+            both_started = time.monotonic()
+            engine.dispose()
+            both = [f"+1716555{n:04d}" for n in range(301, 306)]
+            sent_both: list[tuple[str, str, str]] = []
+            for sender in both:
+                sid = f"SM{uuid.uuid4().hex}"
+                assert hook.post(sender, "anyone there tonight?", sid=sid) == (200, []), (
+                    processes.log("web")
+                )
+                sent_both.append((sender, "anyone there tonight?", sid))
+            crisis_both_sid = f"SM{uuid.uuid4().hex}"
+            status, replies = hook.post(plain[1], CRISIS, sid=crisis_both_sid)
+            assert (status, replies) == (200, [texts.render("crisis")])
+            sent_both.append((plain[1], CRISIS, crisis_both_sid))
+            spool = tmp_path / "instance" / "spool"
+            on_disk = b"".join(path.read_bytes() for path in spool.iterdir())
+            assert on_disk.count(b"\n") == len(sent_both)
+            for clear in [b"anyone there", b"kill myself", *(n[2:].encode() for n in both)]:
+                assert clear not in on_disk  # nothing in clear on disk
+            time.sleep(2)
+            both_seconds = time.monotonic() - both_started
+            redis_server.start()
+            cluster.start()
+            sids_both = [sid for _sender, _body, sid in sent_both]
+
+            def stored_both() -> int:
+                with engine.connect() as conn:
+                    return conn.scalar(
+                        select(func.count())
+                        .select_from(Message)
+                        .where(Message.twilio_sid.in_(sids_both))
+                    )
+
+            resumed_both = _wait_for(
+                "every text of the local spool stored",
+                lambda: stored_both() == len(sent_both),
+                60,
+                explain=lambda: _explain(engine, processes),
+            )
+            replied_both = _wait_for(
+                "the replies to the locally kept texts delivered",
+                lambda: all(twilio.received_by(sender) for sender in both),
+                60,
+                explain=lambda: _explain(engine, processes),
+            )
+            assert list(spool.iterdir()) == []  # every file ingested and removed
+            stored_both_count = stored_both()
+
+            with engine.connect() as conn:
+                # One row per text, however often it was posted: count rows per (texter, body).
+                duplicated = conn.scalar(
                     text(
-                        "SELECT count(*) FROM (SELECT twilio_sid FROM messages "
-                        "WHERE twilio_sid IS NOT NULL GROUP BY twilio_sid HAVING count(*) > 1) d"
+                        "SELECT coalesce(sum(n - 1), 0) FROM (SELECT texter_id, body, count(*) n "
+                        "FROM messages WHERE direction = 'inbound' GROUP BY 1, 2) d"
                     )
                 )
-            delivered = sum(len(twilio.received_by(sender)) for sender in plain)
-            crisis_resent = twilio.received_by(first).count(texts.render("crisis"))
-            for process in processes.running:  # nothing died of the outage
+            replies_out = {s: twilio.received_by(s) for s in plain + both}
+            delivered = sum(len(bodies) for bodies in replies_out.values())
+            delivered_twice = sum(len(b) - len(set(b)) for b in replies_out.values())
+            crisis_resent = sum(
+                twilio.received_by(s).count(texts.render("crisis")) for s in (first, plain[1])
+            )
+            for process in processes.running:  # nothing died of the outages
                 assert process.poll() is None, processes.log(process.name)
-            stored_texts = stored()
     finally:
         if processes is not None:
             processes.stop_all()
         if engine is not None:
             engine.dispose()
         cluster.remove()
+        redis_server.stop()
 
     print(
         f"\nreal PostgreSQL down {outage_seconds:.1f}s during a crisis text: "
-        f"webhooks sent {len(sent) + 1} (one a Twilio retry), all answered 200, "
-        f"crisis reply in the TwiML; stored {stored_texts} of {len(sent)} texts, "
-        f"duplicated {duplicated}; replies delivered {delivered} to {len(plain)} texters; "
-        f"all stored {resumed:.1f}s after the server was back, replies out "
-        f"{resumed + welcomed:.1f}s after"
+        f"{len(sent) + 1} webhooks (one a Twilio retry), all 200, the crisis reply in the "
+        f"TwiML; stored {stored_texts} of {len(sent)} texts {resumed:.1f}s after the server "
+        f"was back, their replies out {resumed + welcomed:.1f}s after.\n"
+        f"PostgreSQL and Redis down {both_seconds:.1f}s: {len(sent_both)} webhooks, all 200 "
+        f"(local spool file, nothing in clear); stored {stored_both_count} of {len(sent_both)} "
+        f"{resumed_both:.1f}s after both were back, their replies out "
+        f"{resumed_both + replied_both:.1f}s after.\n"
+        f"Overall: texts sent {len(sent) + len(sent_both) + 2}, inbound rows duplicated "
+        f"{duplicated}, replies delivered {delivered} ({delivered_twice} twice), crisis reply "
+        f"sent again {crisis_resent}"
     )
-    assert duplicated == 0
+    assert stored_texts == len(sent) and stored_both_count == len(sent_both)
+    assert duplicated == 0 and delivered_twice == 0
     assert crisis_resent == 0  # the crisis reply given in the TwiML is not sent again
-    assert delivered >= len(plain)
-    assert stored_texts == len(sent)
