@@ -1,10 +1,11 @@
 """A real PostgreSQL server goes away during a crisis text, with real processes.
 
-PostgreSQL only, in both CI passes, by design: the fault is a database
-*server* becoming unreachable, which SQLite (a file) cannot do. So the test
-starts its own throwaway cluster (initdb + pg_ctl, on a free port, in a temp
-folder) and stops and starts it; the machine's shared server is never
-touched. The app runs under gunicorn with deploy/gunicorn.conf.py, next to a
+PostgreSQL only, by design: the fault is a database *server* becoming
+unreachable, which SQLite (a file) cannot do. So the test starts its own
+throwaway cluster (initdb + pg_ctl, on a free port, in a temp folder) and its
+own Redis, and stops and starts them; the machine's shared servers are never
+touched. It therefore does not depend on PEERWORK_TEST_DATABASE_URL and runs
+the same in either CI pass; `.ci/run` runs it once (marker `own_servers`). The app runs under gunicorn with deploy/gunicorn.conf.py, next to a
 real `peerwork worker` and `peerwork scheduler`, sending through the real
 `twilio` client to the local stand-in (tests/fake_twilio.py); every webhook is
 signed. The PostgreSQL binaries are required: missing, the test fails.
@@ -42,7 +43,7 @@ from tests import factories
 from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
 
-pytestmark = [pytest.mark.slow, pytest.mark.real_clock]
+pytestmark = [pytest.mark.slow, pytest.mark.real_clock, pytest.mark.own_servers]
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
