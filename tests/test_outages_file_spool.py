@@ -7,6 +7,7 @@ import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import redis
@@ -23,6 +24,7 @@ from peerwork.texter import inbound, outage, spoolfile
 from tests.sms_helpers import Phone, new_sid, post_signed
 
 NUMBER = "+17165550177"
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _database_down(*_args, **_kwargs):
@@ -215,3 +217,42 @@ def test_a_text_that_cannot_be_kept_anywhere_is_refused_so_twilio_retries(
     response = post_signed(client, "/sms/inbound", params)
     assert response.status_code == 200
     assert texts.render("crisis").split(".")[0] in response.get_data(as_text=True)
+
+
+@pytest.mark.committed
+@pytest.mark.real_clock
+def test_the_web_process_stores_its_spool_file_by_itself_once_the_database_is_back(
+    client, make, monkeypatch, spool_dir, app
+):
+    """No worker on this host: the process that wrote the file (or a new one) stores it."""
+    program = make.program()
+    db.session.commit()
+    Phone(client, program, NUMBER).sends("hi")
+    outage.answer_without_database(
+        to=program.sms_number,
+        from_=NUMBER,
+        body="kept by the web process",
+        message_sid=new_sid(),
+        now=clock.now(),
+        vault=get_vault(),
+        connection=None,
+        prefix="",
+        spool_dir=spool_dir,
+    )
+    monkeypatch.setitem(app.config, "SPOOL_INGEST_INTERVAL", 0.05)
+    outage.ingest_in_background(app)  # what the webhook and gunicorn's post_worker_init call
+    thread = outage._BACKGROUND["thread"]
+    thread.join(timeout=30)
+    assert not thread.is_alive()  # it stops once the folder is empty
+    db.session.rollback()
+    assert _stored("kept by the web process") == 1
+    assert list(spool_dir.glob("*")) == []
+
+
+def test_gunicorn_starts_the_spool_ingest_in_each_web_process(monkeypatch, app):
+    config: dict = {}
+    exec((ROOT / "deploy" / "gunicorn.conf.py").read_text(), config)  # noqa: S102
+    started = []
+    monkeypatch.setattr(outage, "ingest_in_background", started.append)
+    config["post_worker_init"](SimpleNamespace(wsgi=app))
+    assert started == [app]

@@ -5,9 +5,9 @@ unreachable, which SQLite (a file) cannot do. So the test starts its own
 throwaway cluster (initdb + pg_ctl, on a free port, in a temp folder) and its
 own Redis, and stops and starts them; the machine's shared servers are never
 touched. It therefore does not depend on PEERWORK_TEST_DATABASE_URL and runs
-the same in either CI pass; `.ci/run` runs it once (marker `own_servers`). The app runs under gunicorn with deploy/gunicorn.conf.py, next to a
-real `peerwork worker` and `peerwork scheduler`, sending through the real
-`twilio` client to the local stand-in (tests/fake_twilio.py); every webhook is
+the same in either CI pass; `.ci/run` runs it once (marker `own_servers`).
+The app runs under gunicorn with deploy/gunicorn.conf.py, next to a real
+`peerwork worker` and `peerwork scheduler`, sending through the real `twilio` client to the local stand-in (tests/fake_twilio.py); every webhook is
 signed. The PostgreSQL binaries are required: missing, the test fails.
 """
 
