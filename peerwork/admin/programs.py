@@ -10,13 +10,14 @@ numbers or texter-facing wording), and leaves the commit to the caller.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import hours as sms_hours
+from peerwork.admin import timezones
 from peerwork.admin.defaults import DEFAULT_RESOURCES
 from peerwork.admin.launch import Checklist, checklist
 from peerwork.admin.setup_common import SetupError, record_change
@@ -35,28 +36,21 @@ SETTINGS_FIELDS = (
     "max_waves",
     "default_capacity",
     "keep_requests_after_hours",
+    "wait_alert_minutes",
     "checkin_default",
     "quiet_start",
     "quiet_end",
     "retention_days",
 )
 
+# Minutes a texter may wait for a peer before supervisors are alerted and the
+# texter hears an honest update (`safety.escalation.raise_wait_alerts`).
+WAIT_ALERT_MINUTES = range(2, 121)
+
 
 def timezone_choices() -> list[str]:
-    """IANA zones an admin may pick, with the common US zones first."""
-    common = [
-        "America/New_York",
-        "America/Chicago",
-        "America/Denver",
-        "America/Phoenix",
-        "America/Los_Angeles",
-        "America/Anchorage",
-        "Pacific/Honolulu",
-    ]
-    rest = sorted(
-        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
-    return common + [z for z in rest if z not in common]
+    """IANA zones an admin may pick (canonical ones, common first): see `timezones`."""
+    return timezones.zones()
 
 
 # -- programs --------------------------------------------------------------------------
@@ -143,6 +137,11 @@ def update_settings(
             raise SetupError(
                 "sms_number", "This number is already used by another program. Each needs its own."
             )
+    if "wait_alert_minutes" in values and values["wait_alert_minutes"] not in WAIT_ALERT_MINUTES:
+        raise SetupError(
+            "wait_alert_minutes",
+            f"Use {WAIT_ALERT_MINUTES.start} to {WAIT_ALERT_MINUTES.stop - 1} minutes.",
+        )
     for key in ("quiet_start", "quiet_end"):
         if key in values and not sms_hours.is_time(values[key]):
             raise SetupError(key, "Use a time like 21:00.")
