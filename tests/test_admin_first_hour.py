@@ -13,6 +13,7 @@ from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from peerwork.admin import launch as readiness
 from peerwork.admin import programs, resources, timezones
@@ -409,6 +410,13 @@ def test_the_domain_refuses_a_long_wait_out_of_range(session, make, now, minutes
             session, program=program, values={"wait_alert_minutes": minutes}, now=now, actor=None
         )
     assert refused.value.field == "wait_alert_minutes"
+
+
+def test_the_database_holds_the_long_wait_range(session, make):
+    program = make.program()
+    program.wait_alert_minutes = 0
+    with pytest.raises(IntegrityError), session.begin_nested():
+        session.flush()
 
 
 # -- timezones -------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from wtforms.validators import (
 
 from peerwork import phones
 from peerwork.hours import DAY_NAMES
-from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
+from peerwork.models import CHECKIN_CHOICES, WAIT_ALERT_MINUTES, WEEKDAYS
 from peerwork.sms import texts as sms_texts
 
 CHECKIN_LABELS = {
@@ -118,9 +118,11 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired("Enter a number."), NumberRange(1, 20)],
     )
     keep_requests_after_hours = BooleanField("Keep requests made after hours for opening time")
+    # DataRequired, not InputRequired: a post from an older page without this field
+    # keeps the stored value (the form is built from the program).
     wait_alert_minutes = IntegerField(
         "Minutes before a wait counts as long",
-        validators=[InputRequired("Enter a number."), NumberRange(2, 120)],
+        validators=[DataRequired("Enter a number."), NumberRange(*WAIT_ALERT_MINUTES)],
     )
     checkin_default = SelectField(
         "Default check-in after a conversation",

@@ -22,7 +22,7 @@ from peerwork.admin.defaults import DEFAULT_RESOURCES
 from peerwork.admin.launch import Checklist, checklist
 from peerwork.admin.setup_common import SetupError, record_change
 from peerwork.checkins.defaults import install_defaults
-from peerwork.models import WEEKDAYS, Program, Resource, states
+from peerwork.models import WAIT_ALERT_MINUTES, WEEKDAYS, Program, Resource, states
 from peerwork.sms import texts as sms_texts
 from peerwork.sms import wording as sms_wording
 from peerwork.training.curriculum import install_default_curriculum
@@ -42,10 +42,6 @@ SETTINGS_FIELDS = (
     "quiet_end",
     "retention_days",
 )
-
-# Minutes a texter may wait for a peer before supervisors are alerted and the
-# texter hears an honest update (`safety.escalation.raise_wait_alerts`).
-WAIT_ALERT_MINUTES = range(2, 121)
 
 
 def timezone_choices() -> list[str]:
@@ -137,11 +133,13 @@ def update_settings(
             raise SetupError(
                 "sms_number", "This number is already used by another program. Each needs its own."
             )
-    if "wait_alert_minutes" in values and values["wait_alert_minutes"] not in WAIT_ALERT_MINUTES:
-        raise SetupError(
-            "wait_alert_minutes",
-            f"Use {WAIT_ALERT_MINUTES.start} to {WAIT_ALERT_MINUTES.stop - 1} minutes.",
-        )
+    if "wait_alert_minutes" in values:
+        # After this many minutes supervisors are alerted and the texter hears an
+        # honest update (`safety.escalation.raise_wait_alerts`).
+        low, high = WAIT_ALERT_MINUTES
+        minutes = values["wait_alert_minutes"]
+        if not isinstance(minutes, int) or not low <= minutes <= high:
+            raise SetupError("wait_alert_minutes", f"Use {low} to {high} minutes.")
     for key in ("quiet_start", "quiet_end"):
         if key in values and not sms_hours.is_time(values[key]):
             raise SetupError(key, "Use a time like 21:00.")
