@@ -17,7 +17,6 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from peerwork import hours as sms_hours
-from peerwork.admin import timezones
 from peerwork.admin.defaults import DEFAULT_RESOURCES
 from peerwork.admin.launch import Checklist, checklist
 from peerwork.admin.setup_common import SetupError, record_change
@@ -42,11 +41,6 @@ SETTINGS_FIELDS = (
     "quiet_end",
     "retention_days",
 )
-
-
-def timezone_choices() -> list[str]:
-    """IANA zones an admin may pick (canonical ones, common first): see `timezones`."""
-    return timezones.zones()
 
 
 # -- programs --------------------------------------------------------------------------
