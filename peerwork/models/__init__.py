@@ -4,7 +4,14 @@ May import: db, clock (nothing else from peerwork: every layer imports it).
 """
 
 from peerwork.models.care import CheckIn, CrisisPlan, Resource, SkillCard
-from peerwork.models.org import CHECKIN_CHOICES, WEEKDAYS, Organization, Program, Topic
+from peerwork.models.org import (
+    CHECKIN_CHOICES,
+    WAIT_ALERT_MINUTES,
+    WEEKDAYS,
+    Organization,
+    Program,
+    Topic,
+)
 from peerwork.models.people import Invite, Membership, PeerProfile, User, peer_topics
 from peerwork.models.safety import Alert, AuditEvent, EscalationContact, SupervisorNote
 from peerwork.models.texting import Conversation, Message, Offer, SupportRequest, Texter
@@ -12,6 +19,7 @@ from peerwork.models.training import TrainingAttempt, TrainingModule, TrainingQu
 
 __all__ = [
     "CHECKIN_CHOICES",
+    "WAIT_ALERT_MINUTES",
     "WEEKDAYS",
     "Alert",
     "AuditEvent",

@@ -25,6 +25,8 @@ from peerwork.models._types import UTCDateTime, one_of
 # Weekly hours: {"mon": [["09:00", "17:00"]], ...}; a missing day is closed.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHECKIN_CHOICES = ("none", "1d", "3d", "1w")
+# Minutes a texter may wait for a peer before the long-wait alert (an admin setting).
+WAIT_ALERT_MINUTES = (2, 120)
 
 
 def default_hours() -> dict[str, list[list[str]]]:
@@ -52,6 +54,10 @@ class Program(Base):
         CheckConstraint("max_waves BETWEEN 1 AND 20", name="max_waves_range"),
         CheckConstraint("default_capacity BETWEEN 1 AND 20", name="default_capacity_range"),
         CheckConstraint("retention_days BETWEEN 1 AND 3650", name="retention_range"),
+        CheckConstraint(
+            f"wait_alert_minutes BETWEEN {WAIT_ALERT_MINUTES[0]} AND {WAIT_ALERT_MINUTES[1]}",
+            name="wait_alert_range",
+        ),
         UniqueConstraint("organization_id", "name"),
     )
 

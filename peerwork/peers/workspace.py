@@ -198,7 +198,11 @@ def resources_for(session: Session, conversation: Conversation) -> list[Resource
     """The program's directory entries that fit the conversation's topic."""
     rows = session.scalars(
         select(Resource)
-        .where(Resource.program_id == conversation.program_id, Resource.retired_at.is_(None))
+        .where(
+            Resource.program_id == conversation.program_id,
+            Resource.retired_at.is_(None),
+            Resource.reachable,  # a peer may paste it into a text
+        )
         .order_by(Resource.position, Resource.id)
     ).all()
     return [r for r in rows if not r.topic_ids or conversation.topic_id in r.topic_ids]

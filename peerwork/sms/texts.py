@@ -35,7 +35,8 @@ _ALL = [
     # -- first contact and the menu ------------------------------------
     SmsText(
         "welcome",
-        "Hi, you've reached {program}'s peer support line. A trained colleague will listen. "
+        # {program} is the program's own name ("Acme Peer Line"): never add "peer line" to it.
+        "Hi, you've reached {program}: peer support by text. A trained colleague will listen. "
         "You stay anonymous and it's confidential. Peers are not counselors. " + CRISIS_LINES,
         max_segments=2,
         editable=True,
@@ -145,7 +146,7 @@ _ALL = [
     ),
     SmsText(
         "opted_in",
-        "You're subscribed again to {program}'s peer support line. Text NEW to talk with a peer.",
+        "You're subscribed again to {program}. Text NEW to talk with a peer.",
         description="Reply to START or UNSTOP.",
     ),
     SmsText(
@@ -162,7 +163,7 @@ _ALL = [
     # -- hours and program state ----------------------------------------
     SmsText(
         "welcome_closed",
-        "Hi, you've reached {program}'s peer support line. You stay anonymous and it's "
+        "Hi, you've reached {program}: peer support by text. You stay anonymous and it's "
         "confidential. We're closed now: peers are available {hours}, and we open {opens}. "
         "{next_step} " + CRISIS_LINES,
         max_segments=3,
@@ -200,8 +201,7 @@ _ALL = [
     ),
     SmsText(
         "paused",
-        "The {program} peer line is paused right now and no peers are on duty. If you need help: "
-        + CRISIS_LINES,
+        "{program} is paused right now and no peers are on duty. If you need help: " + CRISIS_LINES,
         max_segments=2,
         editable=True,
         description="A text while the program is paused or closed.",
@@ -252,7 +252,7 @@ _ALL = [
     # -- check-ins, plans ------------------------------------------------------
     SmsText(
         "checkin",
-        "Hi, it's the {program} peer line checking in. How are you doing, from 1 (rough) to "
+        "Hi, it's {program} checking in. How are you doing, from 1 (rough) to "
         "5 (good)? Text TALK to reach a peer.",
         editable=True,
         description="A scheduled check-in after a conversation.",
