@@ -84,12 +84,28 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # role, email, password
 
 
+def _demo_organization(session: Session) -> Organization | None:
+    return session.scalar(
+        select(Organization).where(Organization.slug == accounts.slugify(ORG_NAME))
+    )
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """The demo accounts: (role, email, password)."""
+    accounts_ = [("admin", ADMIN[0], ADMIN[2]), ("supervisor", SUPERVISOR[0], SUPERVISOR[2])]
+    return accounts_ + [("peer", email, password) for email, _n, _a, password, _t in PEERS]
+
+
+def logins_if_loaded(session: Session) -> list[tuple[str, str, str]]:
+    """The demo logins when this database holds the demo organization, else none."""
+    return logins() if _demo_organization(session) is not None else []
+
+
 def load(session: Session, *, now: datetime) -> DemoSummary:
     """Create the demo organization unless it exists; return what to print."""
     summary = DemoSummary(created=False)
-    summary.logins = [("admin", ADMIN[0], ADMIN[2]), ("supervisor", SUPERVISOR[0], SUPERVISOR[2])]
-    summary.logins += [("peer", email, password) for email, _n, _a, password, _t in PEERS]
-    if session.scalar(select(Organization).where(Organization.slug == accounts.slugify(ORG_NAME))):
+    summary.logins = logins()
+    if _demo_organization(session) is not None:
         return summary
     summary.created = True
 
