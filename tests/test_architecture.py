@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
     # the three people
     {"texter", "peers", "admin", "main", "checkins.routes", "health", "guards"},
     # wiring: the app factory, job entry points, worker, demo data
-    {"app", "jobs", "worker", "scheduling", "demo"},
+    {"app", "jobs", "worker", "scheduling", "demo", "demo_history"},
     # entry points
     {"__init__", "cli", "__main__"},
 ]
