@@ -24,6 +24,9 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING}
 # Libraries that decide their own level (or add a handler when they find none at it).
 NOISY = ("werkzeug", "rq.worker", "rq.job", "rq.scheduler", "rq.cron")
+# Flask's own handler on the app's logger ("peerwork", the parent of every module's
+# logger): with ours on the root, each of our records would print twice.
+APP_LOGGER = "peerwork"
 
 
 def strip_colour(text: str) -> str:
@@ -98,6 +101,7 @@ def setup(level: str = "info", stream: TextIO | None = None) -> logging.Handler:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(threshold)
+    logging.getLogger(APP_LOGGER).handlers.clear()
     for name in NOISY:
         logger = logging.getLogger(name)
         logger.handlers.clear()
