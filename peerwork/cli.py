@@ -153,8 +153,12 @@ def _has_data() -> bool:
     return bool(db.session.scalar(select(func.count(Organization.id))))
 
 
-class StopRequested(Exception):
-    """Ctrl-C or SIGTERM reached `peerwork run`: stop everything, in order."""
+class StopRequested(BaseException):
+    """Ctrl-C or SIGTERM reached `peerwork run`: stop everything, in order.
+
+    A BaseException, like KeyboardInterrupt: the server's `except Exception` around
+    accepting a request must not swallow it (it arrives wherever the main thread is).
+    """
 
 
 def _on_stop_signal(received: list[int]):

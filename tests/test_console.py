@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -175,7 +176,27 @@ def test_a_stop_signal_stops_everything_quietly_within_two_seconds(running, how)
     assert redis_servers, "the embedded Redis should be serving this run"
     assert len(started) >= 4, started  # Redis, worker (+ its scheduler), scheduler (+ delayed)
 
-    took = run.stop(how)
+    # Requests keep arriving as the signal lands: it may interrupt the server while it
+    # accepts one, where an ordinary exception would be swallowed.
+    stop_asking = threading.Event()
+
+    def keep_asking() -> None:
+        while not stop_asking.is_set():
+            try:
+                requests.get(run.base + "/healthz", timeout=1)
+            except requests.RequestException:
+                time.sleep(0.01)
+
+    askers = [threading.Thread(target=keep_asking) for _ in range(3)]
+    for asker in askers:
+        asker.start()
+    time.sleep(0.5)
+    try:
+        took = run.stop(how)
+    finally:
+        stop_asking.set()
+        for asker in askers:
+            asker.join()
 
     assert run.process.returncode == 0, run.output
     assert took < STOP_WITHIN, f"stopping took {took:.2f} s"
