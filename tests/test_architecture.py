@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent / "peerwork"
 # the layers below it, never from a layer above.
 LAYERS: list[set[str]] = [
     # the ground
-    {"clock", "config", "data", "logging_filters", "embedded_redis", "phones"},
+    {"clock", "config", "data", "logging_filters", "embedded_redis", "phones", "console"},
     {"models", "extensions", "db", "queue", "privacy", "templating", "migrate"},
     {"audit", "accounts", "auth", "access"},
     # the channel, and the hours a program keeps
@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
     # the three people
     {"texter", "peers", "admin", "main", "checkins.routes", "health", "guards"},
     # wiring: the app factory, job entry points, worker, demo data
-    {"app", "jobs", "worker", "scheduling", "demo"},
+    {"app", "jobs", "worker", "scheduling", "demo", "demo_history"},
     # entry points
     {"__init__", "cli", "__main__"},
 ]
