@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -99,21 +100,7 @@ class ConfirmForm(FlaskForm):
     """A button with a CSRF token."""
 
 
-def quiz_form(questions, formdata=None):
-    """A form with one radio group per question (fields q0, q1, ...)."""
+class QuizForm(FlaskForm):
+    """The CSRF token and the signed draw; the answers are read through the draw."""
 
-    class QuizForm(FlaskForm):
-        pass
-
-    for i, question in enumerate(questions):
-        setattr(
-            QuizForm,
-            f"q{i}",
-            RadioField(
-                question.prompt,
-                choices=choices(enumerate(question.choices)),
-                coerce=int,
-                validators=[Optional()],
-            ),
-        )
-    return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
+    draw = HiddenField(validators=[DataRequired()])
