@@ -20,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork.conversations import MAX_REPLY_CHARS
 from peerwork.hours import DAY_NAMES
+from peerwork.matching.eligibility import ANY_TOPIC_LABEL
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 
 OUTCOMES = (
@@ -48,7 +49,7 @@ class ProfileForm(FlaskForm):
         "Alias (the name texters see)", validators=[DataRequired(), Length(min=2, max=30)]
     )
     topics = MultiCheckboxField("Topics you feel able to support", coerce=int)
-    any_topic = BooleanField("I can take any topic")
+    any_topic = BooleanField(ANY_TOPIC_LABEL)
     capacity = IntegerField(
         "How many conversations can you hold at once?",
         validators=[InputRequired(), NumberRange(min=1, max=20)],
