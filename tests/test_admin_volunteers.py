@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -87,6 +88,21 @@ def test_invite_link_creates_a_peer_account_in_the_program(client, admin, progra
     assert response.status_code == 302
     user = session.scalar(select(User).where(User.email == "dee@example.com"))
     assert user.roles == {"peer"} and [p.program_id for p in user.peer_profiles] == [program.id]
+
+
+def test_the_invite_page_says_who_invited_you_and_to_what(client, admin, program):
+    body = page(
+        client.post_form(f"/admin/programs/{program.id}/volunteers", {"emails": "dee@example.com"})
+    )
+    link = links_in(body)[0]
+    client.post_form("/logout")
+    invite_page = html.unescape(page(client.get(link.removeprefix("https://peerwork.test"))))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", invite_page))
+    assert (
+        f"Hana Admin at Acme Health invited you to volunteer as a peer listener for "
+        f"{program.name}." in text
+    )
+    assert "The invitation is for dee@example.com" in text
 
 
 def test_a_list_with_a_bad_address_invites_nobody(client, admin, program, session):
