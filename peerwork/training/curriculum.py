@@ -59,7 +59,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Legal advice about workplace problems",
                 ],
                 1,
-                "Peers bring lived experience. Diagnosis and treatment belong to professionals.",
+                "A peer's strength is relating from the inside, not expertise from a textbook; "
+                "diagnosis, treatment and legal advice belong to professionals.",
             ),
             _q(
                 "How does peer support relate to professional care?",
@@ -82,9 +83,9 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Writing a medical note for time off",
                 ],
                 1,
-                "Crisis plans and recovery roadmaps are listed forms of peer support, with "
-                "skill-building, emotional support, encouragement, sharing experience and "
-                "connecting with resources.",
+                "Peer support covers listening, encouragement, sharing experience, building "
+                "skills, planning ahead together and connecting with resources; decisions about "
+                "medicine or someone's job are never part of it.",
             ),
             _q(
                 "Roughly how many adults experience a mental health problem in a given year?",
@@ -141,8 +142,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "I had a much worse week, honestly.",
                 ],
                 1,
-                "Reflecting back what you heard shows you understood. The others advise, "
-                "minimize or compare.",
+                "Active listening puts what you heard into your own words; advice, silver "
+                "linings and comparisons pull the focus away.",
             ),
             _q(
                 "Which is an open question?",
@@ -509,7 +510,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Only if the texter agrees in writing",
                 ],
                 2,
-                "Escalate to a supervisor at once; they are alerted immediately.",
+                "In a crisis you never carry it alone and you do not wait: supervisors are "
+                "alerted the moment you ask.",
             ),
             _q(
                 "A texter in crisis asks you to promise to tell no one. What do you do?",
@@ -726,7 +728,7 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Their email address",
                 ],
                 2,
-                "Texters appear only by pseudonym; their number is never shown.",
+                "Anonymity is built in: peers never see anything that could identify a texter.",
             ),
             _q(
                 "Which alias is the best choice?",
@@ -737,7 +739,7 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Your work email",
                 ],
                 2,
-                "Your alias protects you; do not use your real name.",
+                "Your alias is there to protect you, so it should not point back to who you are.",
             ),
             _q(
                 "You think you recognize a texter. What do you do?",
