@@ -94,3 +94,50 @@ def test_a_failed_quiz_names_wrong_questions_but_no_right_answer_then_asks_for_a
     ).to_be_visible()
     expect(page.get_by_role("button", name="Submit answers")).to_have_count(0)
     shot(page, f"quiz-wait-{width}")
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_training_stays_in_the_program_and_retire_and_revoke_ask_first(
+    request, live_server, make, session, now, shot, width
+):
+    page = request.getfixturevalue("page" if width == "desktop" else "phone_page")
+    org = make.org("Acme Logistics")
+    program = make.program(org, name="Acme Peer Line")
+    install_default_curriculum(session, program_id=program.id, now=now)
+    admin = make.admin(org, name="Hana Okafor")
+    program_id, email = program.id, admin.email
+    session.commit()
+
+    page.goto(live_server.url + "/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state("networkidle")
+
+    page.goto(f"{live_server.url}/admin/programs/{program_id}/volunteers")
+    page.get_by_label("Email addresses").fill("ana@example.com")
+    page.get_by_role("button", name="Create invite links").click()
+    expect(page.get_by_text("Nothing was emailed:")).to_be_visible()
+    dialogs = []
+
+    def dismiss(dialog):
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", dismiss)
+    page.get_by_role("button", name="Revoke the invite for ana@example.com").click()
+    assert dialogs == ["Revoke the invite for ana@example.com? Their link stops working."]
+    expect(page.get_by_role("button", name="Revoke the invite for ana@example.com")).to_be_visible()
+
+    tabs = page.get_by_role("navigation", name="Program setup")
+    tabs.get_by_role("link", name="Training").click()
+    page.wait_for_url(f"{live_server.url}/admin/training/program/{program_id}")
+    expect(tabs.get_by_role("link", name="Training")).to_have_attribute("aria-current", "page")
+    expect(page.get_by_role("link", name="Audit log")).to_be_attached()
+    shot(page, f"admin-training-in-program-{width}")
+    page.get_by_role("link", name="What a peer supporter is").first.click()
+    expect(tabs.get_by_role("link", name="Training")).to_have_attribute("aria-current", "page")
+    page.get_by_role("button", name="Retire module").click()
+    assert dialogs[-1].startswith("Retire What a peer supporter is?")
+    expect(page.get_by_role("button", name="Retire module")).to_be_visible()  # nothing happened
+    shot(page, f"admin-training-module-{width}")
