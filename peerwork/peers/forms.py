@@ -105,3 +105,21 @@ class QuizForm(FlaskForm):
     """The CSRF token and the signed draw; the answers are read through the draw."""
 
     draw = HiddenField(validators=[DataRequired()])
+
+
+class OfferToPeerForm(FlaskForm):
+    """A supervisor's choice of peer for a waiting texter (choices set per request)."""
+
+    # Whether the peer is still free is the domain's to say, with a clear message.
+    peer_profile_id = SelectField(
+        "Offer to", coerce=int, validators=[InputRequired()], validate_choice=False
+    )
+
+
+class NoteToPeerForm(FlaskForm):
+    """A supervisor's private note to the peer on a conversation: never texted."""
+
+    body = TextAreaField(
+        "Note to the peer (the texter never sees it)",
+        validators=[DataRequired(message="Write a note for the peer first."), Length(max=1000)],
+    )

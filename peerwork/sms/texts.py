@@ -80,6 +80,15 @@ _ALL = [
         "switched on but have not answered yet.",
     ),
     SmsText(
+        "supervisor_update",
+        "A supervisor on our team has seen that you're waiting and is finding a peer for you "
+        "now. We have not forgotten you. If you need help now: " + CRISIS_LINES,
+        max_segments=2,
+        editable=True,
+        description="Sent when a supervisor chooses to update a texter who is waiting: "
+        "a person is on it.",
+    ),
+    SmsText(
         "waiting_reminder",
         "You're in the queue and a peer will text you here soon. Text DONE to cancel.",
         description="Reply to a texter who writes while their request is waiting.",
