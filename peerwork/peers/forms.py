@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -19,6 +20,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork.conversations import MAX_REPLY_CHARS
 from peerwork.hours import DAY_NAMES
+from peerwork.matching.eligibility import ANY_TOPIC_LABEL
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 
 OUTCOMES = (
@@ -47,7 +49,7 @@ class ProfileForm(FlaskForm):
         "Alias (the name texters see)", validators=[DataRequired(), Length(min=2, max=30)]
     )
     topics = MultiCheckboxField("Topics you feel able to support", coerce=int)
-    any_topic = BooleanField("I can take any topic")
+    any_topic = BooleanField(ANY_TOPIC_LABEL)
     capacity = IntegerField(
         "How many conversations can you hold at once?",
         validators=[InputRequired(), NumberRange(min=1, max=20)],
@@ -99,24 +101,10 @@ class ConfirmForm(FlaskForm):
     """A button with a CSRF token."""
 
 
-def quiz_form(questions, formdata=None):
-    """A form with one radio group per question (fields q0, q1, ...)."""
+class QuizForm(FlaskForm):
+    """The CSRF token and the signed draw; the answers are read through the draw."""
 
-    class QuizForm(FlaskForm):
-        pass
-
-    for i, question in enumerate(questions):
-        setattr(
-            QuizForm,
-            f"q{i}",
-            RadioField(
-                question.prompt,
-                choices=choices(enumerate(question.choices)),
-                coerce=int,
-                validators=[Optional()],
-            ),
-        )
-    return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
+    draw = HiddenField(validators=[DataRequired()])
 
 
 class OfferToPeerForm(FlaskForm):

@@ -155,6 +155,7 @@ def profile():
         days=WEEKDAYS,
         day_names=DAY_NAMES,
         has_phone=profile.alert_phone_encrypted is not None,
+        any_topic_hint=eligibility.ANY_TOPIC_HINT,
     ), status
 
 
