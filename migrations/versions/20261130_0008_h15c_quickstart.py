@@ -1,7 +1,7 @@
 """programs: the long-wait threshold is an admin setting, kept in range
 
 Revision ID: 0008_h15c_quickstart
-Revises: 0005_h14_optout_once
+Revises: 0006_h15a_supervision
 Create Date: 2026-11-30 00:40:00
 
 Issue #15: `wait_alert_minutes` is now shown and edited on the Settings page
@@ -13,7 +13,7 @@ from __future__ import annotations
 from alembic import op
 
 revision = "0008_h15c_quickstart"
-down_revision = "0005_h14_optout_once"
+down_revision = "0006_h15a_supervision"
 branch_labels = None
 depends_on = None
 
