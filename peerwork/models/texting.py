@@ -79,6 +79,8 @@ class SupportRequest(Base):
             postgresql_where=text(_OPEN_REQUEST_SQL),
         ),
         Index("ix_support_requests_program_state", "program_id", "state"),
+        # Reports read a program's requests of a period.
+        Index("ix_support_requests_program_created", "program_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -151,6 +153,8 @@ class Conversation(Base):
         Index("ix_conversations_peer_state", "peer_profile_id", "state"),
         # Fairness in matching counts each peer's conversations of the last week.
         Index("ix_conversations_peer_started", "peer_profile_id", "started_at"),
+        # Reports read a program's conversations by time.
+        Index("ix_conversations_program_started", "program_id", "started_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,6 +181,8 @@ class Conversation(Base):
     peer_last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_texter_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_peer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first human reply (reports: how long a texter waited to hear from a person).
+    first_peer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[SupportRequest] = relationship()
 
