@@ -84,12 +84,6 @@ class Figure:
             return "hidden"
         return f"at least {self.value:,}" if self.partial else f"{self.value:,}"
 
-    @property
-    def csv(self) -> str:
-        if self.hidden:
-            return "hidden"
-        return f">={self.value}" if self.partial else str(self.value)
-
     def __add__(self, other: Figure) -> Figure:
         return Figure(self.value + other.value, self.partial or other.partial)
 
