@@ -88,15 +88,13 @@ class Figure:
         return Figure(self.value + other.value, self.partial or other.partial)
 
 
-ZERO = Figure(0)
-
-
 def total(figures: Iterable[Figure]) -> Figure:
     """The sum of figures (each already made of visible atoms)."""
-    result = ZERO
+    value, partial = 0, False
     for figure in figures:
-        result = result + figure
-    return result
+        value += figure.value
+        partial = partial or figure.partial
+    return Figure(value, partial)
 
 
 @dataclass

@@ -9,19 +9,20 @@ weekly line to `cells` before anything leaves this module.
 
 from __future__ import annotations
 
+import json
 import statistics
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerwork.insights import cells
+from peerwork.insights import cells, timeline
 from peerwork.insights.cells import Breakdown, Figure
 from peerwork.insights.periods import Period
+from peerwork.insights.timeline import epoch
 from peerwork.matching.eligibility import certified_clause
 from peerwork.models import (
     WEEKDAYS,
@@ -186,14 +187,7 @@ class Dashboard:
 
 def week_index(bounds: list[datetime], moment: datetime | None) -> int | None:
     """Which week of `bounds` a moment falls in (None: outside)."""
-    if moment is None:
-        return None
-    i = bisect_right(bounds, moment) - 1
-    return i if 0 <= i < len(bounds) - 1 else None
-
-
-def _minutes(later: datetime, earlier: datetime) -> float:
-    return (later - earlier).total_seconds() / 60
+    return timeline.week_of([b.timestamp() for b in bounds], moment and moment.timestamp())
 
 
 def _covers(availability: dict | None, day: int, block: int) -> bool:
@@ -202,21 +196,8 @@ def _covers(availability: dict | None, day: int, block: int) -> bool:
     start, end = block * 60, (block + BLOCK_HOURS) * 60
     for begin, finish in spans:
         b = int(begin[:2]) * 60 + int(begin[3:5])
-        f = int(finish[:2]) * 60 + int(finish[3:5])
-        if b < end and f > start:
-            return True
-    return False
-
-
-def _open_at(program: Program, local: datetime, closed: set[str]) -> bool:
-    """The program's weekly hours (hours.within_hours' rule, on a local time already made)."""
-    if local.date().isoformat() in closed:
-        return False
-    minute = local.hour * 60 + local.minute
-    for begin, finish in (program.hours or {}).get(WEEKDAYS[local.weekday()], ()):
-        b = int(begin[:2]) * 60 + int(begin[3:5])
         f = 24 * 60 if finish == "24:00" else int(finish[:2]) * 60 + int(finish[3:5])
-        if b <= minute < f:
+        if b < end and f > start:
             return True
     return False
 
@@ -232,11 +213,15 @@ def _figures(
     invites: list,
     onboarded: list,
 ) -> Figures:
-    bounds = period.boundaries()
+    """One period's figures from rows whose timestamps are epoch seconds (see `timeline`)."""
+    bounds = [b.timestamp() for b in period.boundaries()]
+    first, last = bounds[0], bounds[-1]
     n = period.weeks
-    zone = ZoneInfo(period.tz)
-    closed = set(program.closed_dates or ())
-    long_wait = program.wait_alert_minutes
+    clock = timeline.LocalClock(period.tz, period.since, period.until)
+    offsets, base, top_hour = clock.offsets, clock.base, len(clock.offsets) - 1
+    closed = {timeline.day_number(date.fromisoformat(d)) for d in program.closed_dates or ()}
+    open_at = timeline.open_minutes(program.hours)
+    long_wait = program.wait_alert_minutes * 60
     topic_week = [Counter() for _ in range(n)]
     slot_week = [Counter() for _ in range(n)]
     matched_week = [Counter() for _ in range(n)]
@@ -258,49 +243,56 @@ def _figures(
         ended_at,
         outcome,
     ) in requests:
-        week = week_index(bounds, created)
-        if week is None:
+        if not first <= created < last:
             continue
-        local = created.astimezone(zone)
+        week = bisect_right(bounds, created) - 1
+        h = int(created - base) // 3600
+        local = int(created) + offsets[min(max(h, 0), top_hour)]
+        day = local // 86400
+        weekday = (day + 3) % 7
+        minute = (local % 86400) // 60
         topic_week[week][topic_id or NO_TOPIC] += 1
-        slot_week[week][(local.weekday(), local.hour - local.hour % BLOCK_HOURS)] += 1
-        matched_week[week]["yes" if matched_at else "no"] += 1
-        waited_until = matched_at or closed_at or bounds[-1]
-        wait_week[week]["yes" if _minutes(waited_until, created) > long_wait else "no"] += 1
-        hours_week[week]["no" if _open_at(program, local, closed) else "yes"] += 1
-        again_week[week]["yes" if preferred else "no"] += 1
+        slot_week[week][(weekday, minute // 60 - (minute // 60) % BLOCK_HOURS)] += 1
         if matched_at:
-            to_match.append(_minutes(matched_at, created))
+            matched_week[week]["yes"] += 1
+            to_match.append((matched_at - created) / 60)
+        else:
+            matched_week[week]["no"] += 1
+        waited_until = matched_at or closed_at or last
+        wait_week[week]["yes" if waited_until - created > long_wait else "no"] += 1
+        is_open = day not in closed and open_at[weekday][minute]
+        hours_week[week]["no" if is_open else "yes"] += 1
+        again_week[week]["yes" if preferred else "no"] += 1
         if reply_at:
-            to_reply.append(_minutes(reply_at, created))
+            to_reply.append((reply_at - created) / 60)
         if peer_id:
             per_peer[peer_id] += 1
             if ended_at:
                 outcome_week[week][outcome if outcome in OUTCOME_LABELS else "none"] += 1
     score_week = [Counter() for _ in range(n)]
     for answered_at, score in checkins:
-        week = week_index(bounds, answered_at)
+        week = timeline.week_of(bounds, answered_at)
         if week is not None:
             score_week[week][score] += 1
     crisis_week, backup_week = [0] * n, [0] * n
     to_ack: list[float] = []
     for kind, created, acknowledged_at, escalated_at in alerts:
-        week = week_index(bounds, created)
+        week = timeline.week_of(bounds, created)
         if week is None:
             continue
         if kind == "crisis":
             crisis_week[week] += 1
             if acknowledged_at:
-                to_ack.append(_minutes(acknowledged_at, created))
+                to_ack.append((acknowledged_at - created) / 60)
         if escalated_at or kind == "backup":
             backup_week[week] += 1
     invited_week, onboarded_week = [0] * n, [0] * n
     for (created,) in invites:
-        week = week_index(bounds, created)
+        week = timeline.week_of(bounds, created)
         if week is not None:
             invited_week[week] += 1
     for (at,) in onboarded:
-        week = week_index(bounds, at)
+        week = timeline.week_of(bounds, at)
         if week is not None:
             onboarded_week[week] += 1
 
@@ -356,14 +348,14 @@ def program_dashboard(
     ]
     requests = session.execute(
         select(
-            SupportRequest.created_at,
+            epoch(SupportRequest.created_at),
             SupportRequest.topic_id,
-            SupportRequest.matched_at,
-            SupportRequest.closed_at,
+            epoch(SupportRequest.matched_at),
+            epoch(SupportRequest.closed_at),
             SupportRequest.preferred_peer_id,
-            Conversation.first_peer_message_at,
+            epoch(Conversation.first_peer_message_at),
             Conversation.peer_profile_id,
-            Conversation.ended_at,
+            epoch(Conversation.ended_at),
             Conversation.outcome,
         )
         .outerjoin(Conversation, Conversation.request_id == SupportRequest.id)
@@ -374,7 +366,7 @@ def program_dashboard(
         )
     ).all()
     checkins = session.execute(
-        select(CheckIn.answered_at, CheckIn.score).where(
+        select(epoch(CheckIn.answered_at), CheckIn.score).where(
             CheckIn.program_id == program_id,
             CheckIn.answered_at >= since,
             CheckIn.answered_at < until,
@@ -382,7 +374,9 @@ def program_dashboard(
         )
     ).all()
     alerts = session.execute(
-        select(Alert.kind, Alert.created_at, Alert.acknowledged_at, Alert.escalated_at).where(
+        select(
+            Alert.kind, epoch(Alert.created_at), epoch(Alert.acknowledged_at), Alert.escalated_at
+        ).where(
             Alert.program_id == program_id,
             Alert.created_at >= since,
             Alert.created_at < until,
@@ -390,7 +384,7 @@ def program_dashboard(
         )
     ).all()
     invites = session.execute(
-        select(Invite.created_at).where(
+        select(epoch(Invite.created_at)).where(
             Invite.program_id == program_id, Invite.created_at >= since, Invite.created_at < until
         )
     ).all()
@@ -403,16 +397,19 @@ def program_dashboard(
             certified_clause(now).label("certified"),
         ).where(PeerProfile.program_id == program_id)
     ).all()
-    onboarded = [(p.onboarded_at,) for p in peers if p.onboarded_at]
+    onboarded = [(p.onboarded_at.timestamp(),) for p in peers if p.onboarded_at]
     current = _figures(program, period, k, topics, requests, checkins, alerts, invites, onboarded)
     before = _figures(program, previous, k, topics, requests, checkins, alerts, invites, onboarded)
 
     certified = [p for p in peers if p.certified and p.onboarded_at]
     peer_slots = Counter()
+    # Volunteers often share a pattern of hours: work each distinct one out once.
+    covered: dict[str, list[tuple[int, int]]] = {}
     for peer in certified:
-        for day, block in SLOTS:
-            if _covers(peer.availability, day, block):
-                peer_slots[(day, block)] += 1
+        pattern = json.dumps(peer.availability, sort_keys=True)
+        if pattern not in covered:
+            covered[pattern] = [s for s in SLOTS if _covers(peer.availability, *s)]
+        peer_slots.update(covered[pattern])
     on_duty = cells.each({s: peer_slots[s] for s in SLOTS}, k)
     demand = current.by_slot.by_key()
     thin = [

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 PRESETS = {"4w": 4, "12w": 12, "26w": 26, "52w": 52}
@@ -42,15 +43,20 @@ class Period:
     def week_starts(self) -> list[date]:
         return [self.first_monday + timedelta(days=7 * i) for i in range(self.weeks)]
 
-    def boundaries(self) -> list[datetime]:
+    @cached_property
+    def _boundaries(self) -> tuple[datetime, ...]:
         """UTC instants of each week's start and of the period's end (len weeks + 1)."""
         zone = ZoneInfo(self.tz)
-        return [
+        return tuple(
             datetime.combine(self.first_monday + timedelta(days=7 * i), time.min, zone).astimezone(
                 UTC
             )
             for i in range(self.weeks + 1)
-        ]
+        )
+
+    def boundaries(self) -> list[datetime]:
+        """UTC instants of each week's start and of the period's end (len weeks + 1)."""
+        return list(self._boundaries)
 
     @property
     def since(self) -> datetime:

@@ -21,7 +21,7 @@ from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter
 from peerwork.peers import forms, workspace
 from peerwork.peers import profile as profiles
-from peerwork.peers.views import supervise, training  # noqa: F401  (registers their pages)
+from peerwork.peers.views import figures, supervise, training  # noqa: F401  (registers their pages)
 from peerwork.peers.views.common import bp, current_profile, training_summary
 
 __all__ = ["bp"]
