@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from peerwork.training.curriculum import install_default_curriculum
+from tests import factories
 from tests.browser.test_admin_setup_flow import sign_in
 from tests.insights_history import generate
 
@@ -77,3 +78,33 @@ def test_admin_reads_the_dashboard_and_downloads_it(
     with page.expect_download() as download:
         page.get_by_role("button", name=re.compile("Download these figures")).click()
     assert download.value.suggested_filename.endswith("-4w.csv")
+
+
+def test_a_peer_reads_their_own_figures(page, phone_page, live_server, make, session, now, shot):
+    org = make.org("Acme Logistics")
+    program = make.program(org, topics=TOPICS, name="Acme Peer Line")
+    install_default_curriculum(session, program_id=program.id, now=now)
+    peer = make.peer(program, alias="Robin", availability=AVAILABILITY)
+    generate(
+        session,
+        program_id=program.id,
+        topic_ids=[t.id for t in program.topics],
+        peer_ids=[peer.id],
+        until=now - timedelta(days=2),
+        weeks=14,
+        requests=300,
+        texters=200,
+    )
+    email = peer.user.email
+    session.commit()
+    base = live_server.url
+    for viewer, name in ((page, "desktop"), (phone_page, "phone")):
+        viewer.goto(base + "/login")
+        viewer.get_by_label("Email").fill(email)
+        viewer.get_by_label("Password").fill(factories.PASSWORD)
+        viewer.get_by_role("button", name="Sign in").click()
+        viewer.wait_for_url(re.compile(r".*/peer/?$"))
+        viewer.get_by_role("link", name="Your figures").click()
+        expect(viewer.get_by_role("heading", name="Your figures")).to_be_visible()
+        expect(viewer.get_by_text("Conversations you held")).to_be_visible()
+        shot(viewer, f"peer-figures-{name}")
