@@ -186,9 +186,14 @@ def build(app, requests: int) -> tuple[int, int, dict]:
             weeks=52,
             requests=requests,
             texters=TEXTERS,
-            messages_per_conversation=MESSAGES_PER_CONVERSATION,
             keep=False,
         )
+        s.commit()
+        # The messages are written by the database itself (ten per conversation, texter
+        # and peer in turn): a million rows through Python would take longer than the
+        # whole benchmark. The dashboard never reads them; they make the database the
+        # size the budget is about.
+        s.execute(text(messages_sql(engine.dialect.name)), {"per": MESSAGES_PER_CONVERSATION})
         s.commit()
         counts = {
             table: s.scalar(text(f"SELECT count(*) FROM {table}"))
@@ -211,6 +216,31 @@ def build(app, requests: int) -> tuple[int, int, dict]:
         return program.id, admin.id, counts
 
 
+def messages_sql(dialect: str) -> str:
+    """INSERT ... SELECT: `per` messages for every conversation, generated in SQL."""
+    if dialect == "sqlite":
+        series = (
+            "WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i + 1 < :per) "
+        )
+        source = "FROM conversations AS c CROSS JOIN n"
+        false = "0"
+    else:
+        series = ""
+        source = "FROM conversations AS c CROSS JOIN generate_series(0, :per - 1) AS n(i)"
+        false = "false"
+    return (
+        series + "INSERT INTO messages (program_id, direction, author, kind, recipient, texter_id, "
+        "peer_profile_id, conversation_id, body, segments, is_crisis, status, attempts, created_at) "
+        "SELECT c.program_id, "
+        "CASE WHEN n.i % 2 = 0 THEN 'inbound' ELSE 'outbound' END, "
+        "CASE WHEN n.i % 2 = 0 THEN 'texter' ELSE 'peer' END, 'relay', "
+        "CASE WHEN n.i % 2 = 0 THEN NULL ELSE 'texter' END, c.texter_id, "
+        "CASE WHEN n.i % 2 = 0 THEN NULL ELSE c.peer_profile_id END, c.id, 'generated', 1, "
+        f"{false}, CASE WHEN n.i % 2 = 0 THEN 'received' ELSE 'delivered' END, n.i % 2, c.started_at "
+        + source
+    )
+
+
 def measure(app, program_id: int, admin_id: int) -> list[dict]:
     engine = app.extensions["peerwork.db"]
     statements = []
@@ -220,12 +250,13 @@ def measure(app, program_id: int, admin_id: int) -> list[dict]:
     assert signed_in.status_code == 302, signed_in.status_code
     rows = []
     for preset in PRESETS:
-        times, queries = [], []
+        times, cpu, queries = [], [], []
         for _ in range(RUNS):
             statements.clear()
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             response = client.get(f"/admin/programs/{program_id}/reports?period={preset}")
             times.append(time.perf_counter() - start)
+            cpu.append(time.process_time() - start_cpu)
             queries.append(len(statements))
             assert response.status_code == 200, response.status_code
         rows.append(
@@ -233,6 +264,7 @@ def measure(app, program_id: int, admin_id: int) -> list[dict]:
                 "what": f"page {preset}",
                 "best": min(times),
                 "median": statistics.median(times),
+                "cpu": statistics.median(cpu),
                 "queries": queries[-1],
                 "bytes": len(response.data),
             }
@@ -261,7 +293,7 @@ def run_backend(name: str, url: str, requests: int) -> None:
     for row in measure(app, program_id, admin_id):
         verdict = "ok" if row["median"] < BUDGET_S else "OVER BUDGET"
         print(
-            f"  {row['what']:<10} best {row['best'] * 1000:6.0f} ms  median {row['median'] * 1000:6.0f} ms  {row['queries']:3d} queries  {row['bytes'] / 1024:5.0f} KiB  {verdict}",
+            f"  {row['what']:<10} best {row['best'] * 1000:6.0f} ms  median {row['median'] * 1000:6.0f} ms  (this process's CPU {row['cpu'] * 1000:5.0f} ms)  {row['queries']:3d} queries  {row['bytes'] / 1024:5.0f} KiB  {verdict}",
             flush=True,
         )
     app.extensions["peerwork.db"].dispose()

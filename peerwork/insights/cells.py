@@ -109,10 +109,13 @@ class Breakdown:
     labels: dict[Hashable, str]
     weeks: list[dict[Hashable, Figure]] = field(default_factory=list)
     week_totals: list[Figure] = field(default_factory=list)
+    _by_key: dict[Hashable, Figure] | None = field(default=None, repr=False, compare=False)
 
     def by_key(self) -> dict[Hashable, Figure]:
         """The period figure of each category: its visible atoms summed."""
-        return {key: total(week[key] for week in self.weeks) for key in self.keys}
+        if self._by_key is None:
+            self._by_key = {key: total(week[key] for week in self.weeks) for key in self.keys}
+        return self._by_key
 
     def grand(self) -> Figure:
         """The period total: the visible weekly totals summed."""
@@ -131,7 +134,13 @@ def breakdown(
 ) -> Breakdown:
     """Suppress each week's line on its own and keep only what may be shown."""
     result = Breakdown(keys=list(keys), labels=dict(labels))
+    nothing = Figure(0)
+    empty = dict.fromkeys(result.keys, nothing)
     for counts in weekly_counts:
+        if not counts:  # a quiet week: nothing to hide (shared, never changed)
+            result.weeks.append(empty)
+            result.week_totals.append(nothing)
+            continue
         line = {key: int(counts.get(key, 0)) for key in keys}
         hidden = suppress_line(line, k)
         result.weeks.append(
