@@ -241,7 +241,7 @@ def messages_sql(dialect: str) -> str:
     )
 
 
-def measure(app, program_id: int, admin_id: int) -> list[dict]:
+def measure(app, program_id: int) -> list[dict]:
     engine = app.extensions["peerwork.db"]
     statements = []
     event.listen(engine, "before_cursor_execute", lambda *a, **k: statements.append(1))
@@ -284,13 +284,16 @@ def run_backend(name: str, url: str, requests: int) -> None:
         instance_path=tempfile.mkdtemp(prefix="peerwork-bench-instance-"),
     )
     start = time.perf_counter()
-    program_id, admin_id, counts = build(app, requests)
+    if requests:
+        program_id, _, counts = build(app, requests)
+    else:
+        program_id, counts = 1, {}
     print(
         f"\n{name}: built in {time.perf_counter() - start:.0f} s: "
         + ", ".join(f"{v:,} {k}" for k, v in counts.items()),
         flush=True,
     )
-    for row in measure(app, program_id, admin_id):
+    for row in measure(app, program_id):
         verdict = "ok" if row["median"] < BUDGET_S else "OVER BUDGET"
         print(
             f"  {row['what']:<10} best {row['best'] * 1000:6.0f} ms  median {row['median'] * 1000:6.0f} ms  (this process's CPU {row['cpu'] * 1000:5.0f} ms)  {row['queries']:3d} queries  {row['bytes'] / 1024:5.0f} KiB  {verdict}",
@@ -305,12 +308,17 @@ def main(argv: list[str] | None = None) -> int:
         "--postgres", help="a PostgreSQL URL; a scratch database is made next to it"
     )
     parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument(
+        "--sqlite-file", help="measure an SQLite database a previous run built (kept in /tmp)"
+    )
     parser.add_argument("--requests", type=int, default=118_000, help="smaller for a quick look")
     args = parser.parse_args(argv)
     print(
         f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} on {os.cpu_count()} cores"
     )
-    if not args.skip_sqlite:
+    if args.sqlite_file:
+        run_backend("sqlite (reused)", f"sqlite:///{args.sqlite_file}", 0)
+    elif not args.skip_sqlite:
         folder = Path(tempfile.mkdtemp(prefix="peerwork-bench-"))
         run_backend("sqlite", f"sqlite:///{folder / 'bench.sqlite3'}", args.requests)
     if args.postgres:
