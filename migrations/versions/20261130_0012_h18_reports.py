@@ -5,7 +5,8 @@ Revises: 0005_h14_optout_once
 Create Date: 2026-11-30 00:30:00
 
 Issue #18: the dashboard reads a program's requests, conversations, check-ins
-and alerts by time (program id + timestamp indexes), measures the wait for the
+and alerts by time (program id + timestamp indexes; for requests and their
+conversations, covering indexes the report reads alone), measures the wait for the
 first human reply (kept on the conversation, back-filled from the messages),
 and hides counts below the program's minimum cell size (never below 5).
 """
@@ -29,7 +30,9 @@ def upgrade() -> None:
             sa.Column("first_peer_message_at", peerwork.models._types.UTCDateTime(), nullable=True)
         )
         batch_op.create_index(
-            "ix_conversations_program_started", ["program_id", "started_at"], unique=False
+            "ix_conversations_report",
+            ["request_id", "first_peer_message_at", "peer_profile_id", "ended_at", "outcome"],
+            unique=False,
         )
     op.execute(
         "UPDATE conversations SET first_peer_message_at = ("
@@ -45,7 +48,17 @@ def upgrade() -> None:
         )
     with op.batch_alter_table("support_requests", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_support_requests_program_created", ["program_id", "created_at"], unique=False
+            "ix_support_requests_report",
+            [
+                "program_id",
+                "created_at",
+                "topic_id",
+                "matched_at",
+                "closed_at",
+                "preferred_peer_id",
+                "id",
+            ],
+            unique=False,
         )
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.create_index(
@@ -63,10 +76,10 @@ def downgrade() -> None:
     with op.batch_alter_table("checkins", schema=None) as batch_op:
         batch_op.drop_index("ix_checkins_program_answered")
     with op.batch_alter_table("support_requests", schema=None) as batch_op:
-        batch_op.drop_index("ix_support_requests_program_created")
+        batch_op.drop_index("ix_support_requests_report")
     with op.batch_alter_table("programs", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_programs_report_min_cell_range"), type_="check")
         batch_op.drop_column("report_min_cell")
     with op.batch_alter_table("conversations", schema=None) as batch_op:
-        batch_op.drop_index("ix_conversations_program_started")
+        batch_op.drop_index("ix_conversations_report")
         batch_op.drop_column("first_peer_message_at")
