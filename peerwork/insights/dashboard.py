@@ -330,6 +330,16 @@ def _figures(
     )
 
 
+def _plain_rows(connection, statement) -> list[tuple]:
+    """The driver's own tuples: every column here is a number or a string that needs no
+    conversion (times come as `epoch` floats), so no Row object is built per row."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
 def program_dashboard(
     session: Session, *, program_id: int, period: Period, now: datetime, k: int
 ) -> Dashboard:
@@ -348,7 +358,8 @@ def program_dashboard(
     ]
     # Core rows, not ORM rows: nothing here is an object, and 100,000 rows add up.
     connection = session.connection()
-    requests = connection.execute(
+    requests = _plain_rows(
+        connection,
         select(
             epoch(SupportRequest.created_at),
             SupportRequest.topic_id,
@@ -365,8 +376,8 @@ def program_dashboard(
             SupportRequest.program_id == program_id,
             SupportRequest.created_at >= since,
             SupportRequest.created_at < until,
-        )
-    ).all()
+        ),
+    )
     checkins = connection.execute(
         select(epoch(CheckIn.answered_at), CheckIn.score).where(
             CheckIn.program_id == program_id,
