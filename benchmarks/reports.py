@@ -206,14 +206,18 @@ def build(app, requests: int) -> tuple[int, int, dict]:
                 "texters",
             )
         }
-        if engine.dialect.name == "postgresql":
-            s.execute(text("ANALYZE"))
-            s.commit()
-        elif engine.dialect.name == "sqlite":
-            s.execute(text("ANALYZE"))
-            s.commit()
+        ids = program.id, admin.id
         del history
-        return program.id, admin.id, counts
+        db.session.remove()
+    if engine.dialect.name == "postgresql":
+        # What autovacuum does to a table that has settled: statistics, and the visibility
+        # map that lets the covering indexes answer without visiting the table.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
+    else:
+        with engine.begin() as conn:
+            conn.execute(text("ANALYZE"))
+    return *ids, counts
 
 
 def messages_sql(dialect: str) -> str:
