@@ -30,7 +30,7 @@ LAYERS: list[set[str]] = [
     # the channel, and the hours a program keeps
     {"sms", "hours"},
     # the domain
-    {"training", "safety", "matching", "checkins", "conversations"},
+    {"training", "safety", "matching", "checkins", "conversations", "insights"},
     # the three people
     {"texter", "peers", "admin", "main", "checkins.routes", "health", "guards"},
     # wiring: the app factory, job entry points, worker, demo data

@@ -32,6 +32,7 @@ class CheckIn(Base):
         one_of("kind", ("followup", "recurring"), "kind_valid"),
         CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
         Index("ix_checkins_state_due_at", "state", "due_at"),
+        Index("ix_checkins_program_answered", "program_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -54,10 +54,14 @@ class Program(Base):
         CheckConstraint("max_waves BETWEEN 1 AND 20", name="max_waves_range"),
         CheckConstraint("default_capacity BETWEEN 1 AND 20", name="default_capacity_range"),
         CheckConstraint("retention_days BETWEEN 1 AND 3650", name="retention_range"),
+<<<<<<< HEAD
         CheckConstraint(
             f"wait_alert_minutes BETWEEN {WAIT_ALERT_MINUTES[0]} AND {WAIT_ALERT_MINUTES[1]}",
             name="wait_alert_range",
         ),
+=======
+        CheckConstraint("report_min_cell BETWEEN 5 AND 100", name="report_min_cell_range"),
+>>>>>>> h18
         UniqueConstraint("organization_id", "name"),
     )
 
@@ -91,6 +95,8 @@ class Program(Base):
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
     messages_per_second: Mapped[int] = mapped_column(Integer, default=1)
     retrain_grace_days: Mapped[int] = mapped_column(Integer, default=14)
+    # Reports hide any count below this (never below 5; see insights/cells.py).
+    report_min_cell: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     training_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -49,6 +49,7 @@ class Alert(Base):
         one_of("kind", ALERT_KINDS, "kind_valid"),
         one_of("state", states.ALERT.states, "state_valid"),
         Index("ix_alerts_program_state", "program_id", "state"),
+        Index("ix_alerts_program_created", "program_id", "created_at"),
         # One crisis alert and one unanswered follow-up per message, whoever races.
         UniqueConstraint("kind", "message_id", name="uq_alerts_kind_message"),
     )
