@@ -54,14 +54,11 @@ class Program(Base):
         CheckConstraint("max_waves BETWEEN 1 AND 20", name="max_waves_range"),
         CheckConstraint("default_capacity BETWEEN 1 AND 20", name="default_capacity_range"),
         CheckConstraint("retention_days BETWEEN 1 AND 3650", name="retention_range"),
-<<<<<<< HEAD
         CheckConstraint(
             f"wait_alert_minutes BETWEEN {WAIT_ALERT_MINUTES[0]} AND {WAIT_ALERT_MINUTES[1]}",
             name="wait_alert_range",
         ),
-=======
         CheckConstraint("report_min_cell BETWEEN 5 AND 100", name="report_min_cell_range"),
->>>>>>> h18
         UniqueConstraint("organization_id", "name"),
     )
 

@@ -21,11 +21,12 @@ from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter
 from peerwork.peers import forms, workspace
 from peerwork.peers import profile as profiles
-<<<<<<< HEAD
-from peerwork.peers.views import queue, supervise, training  # noqa: F401  (registers their pages)
-=======
-from peerwork.peers.views import figures, supervise, training  # noqa: F401  (registers their pages)
->>>>>>> h18
+from peerwork.peers.views import (  # noqa: F401  (registers their pages)
+    figures,
+    queue,
+    supervise,
+    training,
+)
 from peerwork.peers.views.common import bp, current_profile, training_summary
 from peerwork.safety import supervision
 
