@@ -139,7 +139,11 @@ def _post(port: int, number: str, body: str, n: int) -> tuple[int, float]:
 
 def _numbers(kind: str, offset: int):
     if kind == "returning":
-        return itertools.cycle(f"+1716555{n:04d}" for n in range(RETURNING))
+        # Each load process starts elsewhere in the cycle: one texter does not
+        # text from four phones at once (their UPDATEs would queue on its row).
+        start = (offset * 53) % RETURNING
+        order = [*range(start, RETURNING), *range(start)]
+        return itertools.cycle(f"+1716555{n:04d}" for n in order)
     return (f"+1212{offset:03d}{n:04d}" for n in itertools.count())
 
 
@@ -177,6 +181,8 @@ def closed_loop(port: int, seconds: float, clients: int, kind: str = "returning"
     with ProcessPoolExecutor(processes) as pool:
         futures = [
             pool.submit(_closed_loop_process, port, seconds, per, kind, (offset + i) % 1000)
+            if kind == "new"
+            else pool.submit(_closed_loop_process, port, seconds, per, kind, i)
             for i in range(processes)
         ]
         results = [f.result() for f in futures]
@@ -296,6 +302,11 @@ def _gunicorn(target: str, port: int, env: dict, workers: int) -> subprocess.Pop
             time.sleep(0.2)
     process.terminate()
     raise RuntimeError(f"gunicorn {target} did not start")
+
+
+def _warm(port: int, clients: int, seconds: float = 3.0) -> None:
+    """Unmeasured load first: every gunicorn worker booted and past its first requests."""
+    closed_loop(port, seconds, clients)
 
 
 def _stop(process: subprocess.Popen) -> None:
@@ -424,6 +435,8 @@ def part_closed(args, env, setup, redis_url) -> list[str]:
     out = [f"closed loop: {args.clients} clients, {args.seconds:.0f} s rounds, alternating"]
     bare = _gunicorn("benchmarks.webhook:bare_app()", args.port, env, args.gunicorn_workers)
     app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
+    _warm(args.port, args.clients)
+    _warm(args.port + 1, args.clients)
     ratios, bare_rps, app_rps = [], [], []
     try:
         for round_no in range(1, args.rounds + 1):
@@ -450,6 +463,9 @@ def part_open(args, env, setup, redis_url) -> list[str]:
     bare = _gunicorn("benchmarks.webhook:bare_app()", args.port, env, args.gunicorn_workers)
     app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
     try:
+        _warm(args.port, args.clients)
+        _warm(args.port + 1, args.clients)
+        setup.reset_messages(redis_url)
         out.append(_line("bare signature+INSERT", open_loop(args.port, args.open_seconds)))
         result = open_loop(args.port + 1, args.open_seconds)
         out.append(_line("peerwork, returning", result))
@@ -495,7 +511,9 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
         app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
         running = [_worker(env, n, instance) for n in range(workers)]
         try:
-            time.sleep(3)  # the workers register
+            _warm(args.port + 1, args.clients)
+            time.sleep(3)  # the workers register and take the warm-up's jobs
+            setup.reset_messages(redis_url)
             load = open_loop(args.port + 1, args.drain_seconds, args.drain_rate, args.drain_rate)
             ended = time.perf_counter()
             at_end = setup.backlog()

@@ -216,8 +216,8 @@ def receive(
     TwiML answer (its crisis reply, if any); they are recorded as sent, and
     every other reply now goes through the outbox.
 
-    The fewest statements (a returning texter: one SELECT, one INSERT, one
-    UPDATE): the program and texter come in one SELECT; the turn is decided
+    The fewest statements (a returning texter: one SELECT, one INSERT): the
+    program and texter come in one SELECT; the turn is decided
     before anything is written, so the message is INSERTed once, complete;
     a repeated MessageSid is found by the unique constraint on that INSERT
     (ON CONFLICT DO NOTHING), and what the turn had added is dropped unflushed.
@@ -282,7 +282,10 @@ def receive(
             session.expire(texter)  # forget the turn's unflushed changes
             return _duplicate(session, message_sid) or InboundResult("duplicate")
         _attach(session, message, message_id)
-        texter.last_inbound_at = now
+        if done or session.is_modified(texter):
+            texter.last_inbound_at = now
+        # else the job records it, with the texter's row it locks anyway: no
+        # UPDATE here for a text the webhook only stores.
     session.flush()
     if assessment.is_crisis and no_peer_on and dispatcher is not None:
         # No peer is on duty: the escalation contacts are the humans on call, and
@@ -336,6 +339,8 @@ def process_inbound(session: Session, *, message_id: int, now: datetime, dispatc
         ).rowcount
         if not claimed:
             continue
+        if texter.last_inbound_at is None or texter.last_inbound_at < item.created_at:
+            texter.last_inbound_at = item.created_at
         turn = Turn(
             session=session,
             program=program,
