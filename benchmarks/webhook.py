@@ -290,7 +290,7 @@ def _gunicorn(target: str, port: int, env: dict, workers: int) -> subprocess.Pop
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 180  # a loaded machine boots five workers slowly
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
@@ -689,17 +689,18 @@ def run(args, database_url: str, tmp: Path) -> list[str]:
     out: list[str] = []
     for part in args.only:
         if part == "profile":
-            out += part_profile(args, app, setup, args.redis_url)
+            found = part_profile(args, app, setup, args.redis_url)
         elif part == "closed":
-            out += part_closed(args, env, setup, args.redis_url)
+            found = part_closed(args, env, setup, args.redis_url)
         elif part == "open":
-            out += part_open(args, env, setup, args.redis_url)
+            found = part_open(args, env, setup, args.redis_url)
         elif part == "first":
-            out += part_first_contact(args, env, setup, args.redis_url)
-        elif part == "drain":
-            out += part_drain(args, env, setup, args.redis_url, tmp)
-        out.append(f"[{part} done; load average now {os.getloadavg()[0]:.2f}]")
-        print(f"[{part} done]", flush=True)
+            found = part_first_contact(args, env, setup, args.redis_url)
+        else:
+            found = part_drain(args, env, setup, args.redis_url, tmp)
+        found.append(f"  [load average after this part: {os.getloadavg()[0]:.2f}]")
+        print("\n".join(found), flush=True)
+        out += found
     app.extensions["peerwork.db"].dispose()
     return out
 
@@ -720,9 +721,8 @@ def main(argv: list[str] | None = None) -> int:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     try:
         with tempfile.TemporaryDirectory(prefix="peerwork-webhook-") as tmp:
-            out = run(args, url.set(database=name).render_as_string(hide_password=False), Path(tmp))
+            run(args, url.set(database=name).render_as_string(hide_password=False), Path(tmp))
         load = os.getloadavg()
-        print("\n".join(out))
         print(f"load average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     finally:
         with admin.connect() as conn:

@@ -313,12 +313,18 @@ def receive(
 
 def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
-    message = session.get(Message, message_id)
-    if message is None or message.direction != "inbound" or message.texter_id is None:
+    # One texter's messages are handled one at a time, oldest first: the
+    # texter's row is locked, found through the message (one statement).
+    texter = session.scalar(
+        select(Texter)
+        .join(Message, Message.texter_id == Texter.id)
+        .where(Message.id == message_id, Message.direction == "inbound")
+        .with_for_update(of=Texter)
+        .execution_options(populate_existing=True)
+    )
+    if texter is None:
         return 0
-    # One texter's messages are handled one at a time, oldest first.
-    texter = session.get(Texter, message.texter_id, with_for_update=True, populate_existing=True)
-    program = session.get(Program, message.program_id)
+    program = session.get(Program, texter.program_id)
     pending = session.scalars(
         select(Message)
         .where(
