@@ -8,6 +8,7 @@ and say why in the commit.
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 
 import pytest
@@ -278,3 +279,17 @@ def test_the_job_records_when_a_returning_texter_last_wrote(client, program, job
     phone.sends("Work stress")
 
     assert phone.texter().last_inbound_at == written_at
+
+
+def test_a_forked_child_starts_with_an_empty_pool_and_the_parent_keeps_its_own(app):
+    """RQ's scheduler (and a forking worker's horse) must never share the parent's connections."""
+    engine = db.engine
+    pool_before = engine.pool
+    reader, writer = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report whether its engine got a fresh pool, then leave at once
+        os.write(writer, b"fresh" if engine.pool is not pool_before else b"shared")
+        os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(reader, 16) == b"fresh"
+    assert engine.pool is pool_before
