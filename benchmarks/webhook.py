@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import cProfile
 import http.client
 import io
@@ -42,6 +43,8 @@ import itertools
 import os
 import pstats
 import random
+import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -88,6 +91,10 @@ def bare_app() -> Flask:
     validator = RequestValidator(AUTH_TOKEN)
     app = Flask("bare")
     statement = text("INSERT INTO bench_inbound (sid, from_number, body) VALUES (:sid, :f, :b)")
+
+    @app.get("/healthz")
+    def healthz():
+        return "ok"
 
     @app.post(PATH)
     def inbound():
@@ -159,7 +166,10 @@ def _closed_loop_process(port: int, seconds: float, threads: int, kind: str, off
         while time.perf_counter() < deadline:
             with lock:
                 number = next(numbers)
-            status, took = _post(port, number, "Work stress", 0)
+            try:
+                status, took = _post(port, number, "Work stress", 0)
+            except OSError:
+                status, took = 0, 0.0
             with lock:
                 if status == 200:
                     latencies.append(took)
@@ -205,7 +215,10 @@ def open_loop(port: int, seconds: float, base: int = 20, burst: int = 50) -> dic
     start = time.perf_counter() + 0.2
 
     def fire(at: float, number: str):
-        status, _took = _post(port, number, "Work stress", 0)
+        try:
+            status, _took = _post(port, number, "Work stress", 0)
+        except OSError:
+            status = 0
         with lock:
             if status == 200:
                 latencies.append(time.perf_counter() - (start + at))  # from the scheduled moment
@@ -266,7 +279,14 @@ def _env(database_url: str, redis_url: str, prefix: str, instance: Path) -> dict
     return env
 
 
+def _port_is_free(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) != 0
+
+
 def _gunicorn(target: str, port: int, env: dict, workers: int) -> subprocess.Popen:
+    if not _port_is_free(port):
+        raise RuntimeError(f"port {port} is taken (a server left from an earlier run?): --port")
     process = subprocess.Popen(  # noqa: S603
         [
             sys.executable,
@@ -292,6 +312,8 @@ def _gunicorn(target: str, port: int, env: dict, workers: int) -> subprocess.Pop
     )
     deadline = time.monotonic() + 180  # a loaded machine boots five workers slowly
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"gunicorn {target} exited ({process.returncode})")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             conn.request("GET", "/healthz")
@@ -310,11 +332,15 @@ def _warm(port: int, clients: int, seconds: float = 3.0) -> None:
 
 
 def _stop(process: subprocess.Popen) -> None:
-    process.terminate()
+    """Stop a server or worker and its children (each leads its own process group)."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGTERM)
     try:
         process.wait(timeout=30)
     except subprocess.TimeoutExpired:
-        process.kill()
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
 
 
 def _worker(env: dict, n: int, instance: Path) -> subprocess.Popen:
@@ -434,7 +460,11 @@ class Setup:
 def part_closed(args, env, setup, redis_url) -> list[str]:
     out = [f"closed loop: {args.clients} clients, {args.seconds:.0f} s rounds, alternating"]
     bare = _gunicorn("benchmarks.webhook:bare_app()", args.port, env, args.gunicorn_workers)
-    app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
+    try:
+        app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
+    except RuntimeError:
+        _stop(bare)
+        raise
     _warm(args.port, args.clients)
     _warm(args.port + 1, args.clients)
     ratios, bare_rps, app_rps = [], [], []
@@ -461,7 +491,11 @@ def part_closed(args, env, setup, redis_url) -> list[str]:
 def part_open(args, env, setup, redis_url) -> list[str]:
     out = [f"open loop: 20/s with 50/s for 2 s of every 10 s, {args.open_seconds:.0f} s"]
     bare = _gunicorn("benchmarks.webhook:bare_app()", args.port, env, args.gunicorn_workers)
-    app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
+    try:
+        app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
+    except RuntimeError:
+        _stop(bare)
+        raise
     try:
         _warm(args.port, args.clients)
         _warm(args.port + 1, args.clients)
