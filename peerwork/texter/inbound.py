@@ -129,10 +129,20 @@ def _insert_unless_taken(session: Session, model, values: dict) -> int | None:
     SAVEPOINT and no failed transaction, and PostgreSQL waits for a racing
     transaction that holds the twin to finish before deciding.
     """
-    dialect_insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = dialect_insert(model).values(values).on_conflict_do_nothing().returning(model.id)
+    dialect = session.get_bind().dialect.name
+    statement = _INSERTS.get((dialect, model))
+    if statement is None:
+        # One statement per table and dialect, the values bound at execution:
+        # compiled once and then found in SQLAlchemy's cache.
+        dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = model.__table__
+        statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
+        _INSERTS[(dialect, model)] = statement
     with session.no_autoflush:
-        return session.scalar(statement)
+        return session.execute(statement, values).scalar()
+
+
+_INSERTS: dict = {}
 
 
 def _attach(session: Session, row, row_id: int) -> None:
