@@ -12,10 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, bindparam, select, text, update
 from sqlalchemy import inspect as sa_inspect
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from peerwork import hours
@@ -129,17 +127,23 @@ def _insert_unless_taken(session: Session, model, values: dict) -> int | None:
     SAVEPOINT and no failed transaction, and PostgreSQL waits for a racing
     transaction that holds the twin to finish before deciding.
     """
-    dialect = session.get_bind().dialect.name
-    statement = _INSERTS.get((dialect, model))
+    statement = _INSERTS.get(model)
     if statement is None:
-        # One statement per table and dialect, the values bound at execution:
-        # compiled once and then found in SQLAlchemy's cache.
-        dialect_insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        table = model.__table__
-        statement = dialect_insert(table).on_conflict_do_nothing().returning(table.c.id)
-        _INSERTS[(dialect, model)] = statement
+        statement = _INSERTS[model] = _insert_statement(model.__table__)
     with session.no_autoflush:
         return session.execute(statement, values).scalar()
+
+
+def _insert_statement(table):
+    # Written out as text with typed parameters: SQLAlchemy's dialect INSERTs
+    # with ON CONFLICT have no cache key, so they were compiled on every request.
+    columns = [column for column in table.columns if column.name != "id"]
+    names = ", ".join(column.name for column in columns)
+    params = ", ".join(f":{column.name}" for column in columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({params}) "  # noqa: S608 (names from the model)
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(column.name, type_=column.type) for column in columns))
 
 
 _INSERTS: dict = {}
