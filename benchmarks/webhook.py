@@ -572,6 +572,49 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
     return out
 
 
+def part_workers(args, app, env, setup, redis_url, instance: Path) -> list[str]:
+    """Worker throughput alone: a backlog of texts stored first, then drained by 1 and 2 workers."""
+    out = [
+        f"workers: {args.backlog} texts stored first (each a dialog job and a reply), then drained"
+    ]
+    client = app.test_client()
+    validator = RequestValidator(AUTH_TOKEN)
+    for workers in args.drain_workers:
+        setup.reset_messages(redis_url)
+        for i in range(args.backlog):
+            params = {
+                "MessageSid": f"SM{uuid.uuid4().hex}",
+                "From": f"+1716555{i % RETURNING:04d}",
+                "To": PROGRAM_NUMBER,
+                "Body": "Work stress",
+            }
+            client.post(
+                PATH,
+                data=urlencode(params),
+                headers={"X-Twilio-Signature": validator.compute_signature(BASE + PATH, params)},
+                content_type="application/x-www-form-urlencoded",
+                base_url=BASE,
+            )
+        started = time.perf_counter()
+        running = [_worker(env, n, instance) for n in range(workers)]
+        try:
+            deadline = started + args.drain_timeout
+            while time.perf_counter() < deadline and setup.backlog() != (0, 0):
+                time.sleep(0.25)
+            took = time.perf_counter() - started
+            left = setup.backlog()
+        finally:
+            for process in running:
+                _stop(process)
+        done = args.backlog - left[0]
+        out.append(
+            f"  {workers} worker(s): {done} texts processed in {took:.1f} s (with start-up)"
+            f" = {done / took:.1f} texts/s, each with its reply sent; left {left}"
+        )
+    setup.reset_messages(redis_url)
+    return out
+
+
 class Counter:
     def __init__(self) -> None:
         self.n = 0
@@ -661,7 +704,7 @@ def _top(report: str, lines: int) -> list[str]:
 
 # -- main ----------------------------------------------------------------------------
 
-PARTS = ("profile", "closed", "open", "first", "drain")
+PARTS = ("profile", "closed", "open", "first", "drain", "workers")
 
 
 def parser() -> argparse.ArgumentParser:
@@ -686,6 +729,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--drain-workers", default="1,2")
     p.add_argument("--drain-timeout", type=float, default=120.0)
     p.add_argument("--profile-requests", type=int, default=200)
+    p.add_argument("--backlog", type=int, default=600, help="texts the workers part drains")
     return p
 
 
@@ -730,8 +774,10 @@ def run(args, database_url: str, tmp: Path) -> list[str]:
             found = part_open(args, env, setup, args.redis_url)
         elif part == "first":
             found = part_first_contact(args, env, setup, args.redis_url)
-        else:
+        elif part == "drain":
             found = part_drain(args, env, setup, args.redis_url, tmp)
+        else:
+            found = part_workers(args, app, env, setup, args.redis_url, tmp)
         found.append(f"  [load average after this part: {os.getloadavg()[0]:.2f}]")
         print("\n".join(found), flush=True)
         out += found
