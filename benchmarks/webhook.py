@@ -26,6 +26,20 @@ Run by hand (never in the test suite); it starts everything it measures:
     python benchmarks/webhook.py ... --quick            # short rounds (about 3 minutes)
     python benchmarks/webhook.py ... --only closed,open # some parts only
 
+Measured 2026-11-30 on the shared 2-core development machine (PostgreSQL and
+Redis on the same host, gunicorn 5 sync workers for both servers):
+
+| | load avg | result | target |
+|---|---|---|---|
+| closed loop, 20 clients, 3 x 6 s | 3-5 | bare 630-700 req/s (p99 44-47 ms); peerwork 173-184 req/s (p99 145-162 ms): 0.26-0.29x | >= 0.5x: NOT met |
+| open loop 20/s + 50/s bursts, 20 s | 4-5 | peerwork p50 12.0 ms, p99 18.5 ms (bare p99 13.9 ms) | p99 < 100 ms: met |
+| first contact, 3 x 10 s per size | 15-19 | 12.9 / 12.4 / 12.4 req/s at 1k / 10k / 100k: -3.9% | within 10%: met |
+| 50/s for 60 s, then drain | 5-15 | not drained in 60-120 s with 1 or 2 workers | <= 10 s with 2: NOT met |
+
+In-process, per returning-texter webhook: 2 statements (was 8 with its
+savepoints), 1 Redis round trip (was 4), about 7.6 ms of CPU (the bare
+endpoint 2.2 ms); a first contact 6 statements (was 16).
+
 A fresh database is created next to --database-url and dropped after; the
 --redis-url database is flushed. Results are printed with the machine's core
 count and load average: a shared machine skews every number.
