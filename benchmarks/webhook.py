@@ -622,8 +622,9 @@ def part_workers(args, app, env, setup, redis_url, instance: Path) -> list[str]:
                 _stop(process)
         done = args.backlog - left[0]
         out.append(
-            f"  {workers} worker(s): {done} texts processed in {took:.1f} s (with start-up)"
-            f" = {done / took:.1f} texts/s, each with its reply sent; left {left}"
+            f"  {workers} worker(s): after {took:.1f} s (with start-up) {done} of"
+            f" {args.backlog} texts processed, {left[1]} replies still unsent"
+            + (f" = {done / took:.1f} texts/s" if left == (0, 0) else " (timed out)")
         )
     setup.reset_messages(redis_url)
     return out
