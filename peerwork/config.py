@@ -130,6 +130,9 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "LOGIN_ATTEMPTS_PER_WINDOW": _env_int("PEERWORK_LOGIN_ATTEMPTS", 10),
         "LOGIN_WINDOW_SECONDS": _env_int("PEERWORK_LOGIN_WINDOW", 15 * 60),
         "OUTBOX_SWEEP_AFTER_SECONDS": _env_int("PEERWORK_OUTBOX_SWEEP_AFTER", 60),
+        # Workers run jobs in their own process (no fork per job: pooled database
+        # connections, imports and clients are reused); 1 forks a work horse per job.
+        "WORKER_FORK_PER_JOB": _env_bool("PEERWORK_WORKER_FORK_PER_JOB", False),
         "DEV_PHONE_ENABLED": None,  # resolved below
         "MAX_CONTENT_LENGTH": 256 * 1024,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -7,7 +7,9 @@ the end of each app context.
 
 from __future__ import annotations
 
+import functools
 import os
+import weakref
 
 from flask import current_app
 from sqlalchemy import MetaData, create_engine, event
@@ -60,6 +62,12 @@ def make_engine(url: str, **kwargs) -> Engine:
     return create_engine(url, **kwargs)
 
 
+def _forget_pool(engine_ref) -> None:
+    engine = engine_ref()
+    if engine is not None:
+        engine.dispose(close=False)
+
+
 class AppSession(Session):
     """A session bound to the current app's engine unless given a bind.
 
@@ -86,9 +94,12 @@ class Database:
         engine = make_engine(app.config["DATABASE_URL"])
         app.extensions["peerwork.db"] = engine
         app.teardown_appcontext(self._remove_session)
-        # RQ runs jobs in forked work horses: never share a pooled connection
-        # with the parent (SQLAlchemy "Using Connection Pools with Multiprocessing").
-        os.register_at_fork(after_in_child=lambda: engine.dispose(close=False))
+        # A forked child (RQ's work horse or scheduler, a gunicorn worker of a
+        # preloaded app) never uses a pooled connection of its parent (SQLAlchemy
+        # "Using Connection Pools with Multiprocessing"): it forgets them without
+        # closing them (they are the parent's). A weak reference: fork hooks
+        # cannot be removed, and must not keep every app's engine of a test run alive.
+        os.register_at_fork(after_in_child=functools.partial(_forget_pool, weakref.ref(engine)))
 
     @property
     def engine(self) -> Engine:

@@ -60,9 +60,13 @@ class Dispatcher:
     def __init__(self, connection: redis.Redis, prefix: str = "peerwork") -> None:
         self.connection = connection
         self.prefix = prefix
+        # One Queue per name: each asks the server's version once (an INFO round trip).
+        self._queues: dict[str, Queue] = {}
 
     def queue(self, name: str = DEFAULT) -> Queue:
-        return Queue(queue_name(self.prefix, name), connection=self.connection)
+        if name not in self._queues:
+            self._queues[name] = Queue(queue_name(self.prefix, name), connection=self.connection)
+        return self._queues[name]
 
     def all_queues(self) -> list[Queue]:
         return [self.queue(name) for name in QUEUE_NAMES]
@@ -77,6 +81,7 @@ class Dispatcher:
         job_id: str | None = None,
         retry: Retry | None = None,
         timeout: int = 60,
+        fresh: bool = False,
     ):
         """Enqueue the entry point of `job`; return the RQ job, or None if Redis is down.
 
@@ -84,7 +89,9 @@ class Dispatcher:
         point of `peerwork.jobs`; RQ runs `peerwork.jobs.<its name>`.
 
         A `job_id` makes the enqueue idempotent: a job already waiting under
-        that id is not enqueued twice.
+        that id is not enqueued twice. `fresh`: no job can hold this id yet
+        (it names a row this request just created), so the check is skipped
+        and the job goes in one pipeline: one Redis round trip (the webhook's).
         """
         func = entry_point(job)
         q = self.queue(queue)
@@ -96,6 +103,8 @@ class Dispatcher:
             "failure_ttl": 7 * 86400,
         }
         try:
+            if fresh and at is None and delay is None:
+                return self._enqueue_in_one_trip(q, func, args, options)
             if job_id is not None and self._already_pending(job_id):
                 return None
             if at is not None:
@@ -107,6 +116,14 @@ class Dispatcher:
             # The work is recorded in the database; a sweep will enqueue it again.
             log.warning("could not enqueue %s: %s (a sweep will retry)", func, type(exc).__name__)
             return None
+
+    def _enqueue_in_one_trip(self, q: Queue, func: str, args: tuple, options: dict):
+        options = dict(options)
+        rq_job = q.create_job(func, args=args, timeout=options.pop("job_timeout"), **options)
+        with self.connection.pipeline() as pipe:
+            q.enqueue_job(rq_job, pipeline=pipe)
+            pipe.execute()
+        return rq_job
 
     def enqueue_periodic(self, job: Callable, *, queue: str, timeout: int = 300):
         """One run of a periodic job, unless one is already queued or running.

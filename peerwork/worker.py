@@ -21,15 +21,16 @@ import os
 import signal
 import time
 
-from rq import Worker
+from rq import SimpleWorker, Worker
 from rq.cron import CronJob, CronScheduler
 from rq.exceptions import SchedulerNotFound
 
 from peerwork import jobs
-from peerwork.extensions import get_dispatcher, get_redis
+from peerwork.extensions import db, get_dispatcher, get_redis
 from peerwork.jobs import use_app
 from peerwork.queue import DEFAULT, Dispatcher, queue_name
 from peerwork.scheduling import REDIS_DOWN, Backoff, PeerworkScheduler
+from peerwork.sms import transport as sms_transport
 
 log = logging.getLogger(__name__)
 
@@ -115,10 +116,37 @@ class PeerworkWorker(Worker):
                 self.scheduler.register_death()
 
 
+class PeerworkInProcessWorker(PeerworkWorker, SimpleWorker):
+    """Runs each job in the worker's own process: no fork, no new connection per job.
+
+    Jobs are plain functions that take ids and own their session (removed
+    after each, `peerwork.jobs.job`), so nothing of one job leaks into the
+    next; the job timeout still holds (RQ's SIGALRM death penalty). A fork per
+    job cost a new database connection and, in the horse, every lazy import
+    and client again: most of a job's time (issue #17).
+    """
+
+
+def prepare_for_jobs(app) -> None:
+    """What every job would otherwise build for itself: done once, before any fork.
+
+    The SMS transport (the twilio client and the REST modules it imports
+    lazily) and the Redis client are built here, in the parent, so forked
+    horses inherit them. The database pool is emptied: a forked child must
+    never use the parent's connections (db.py disposes them in the child too).
+    """
+    with app.app_context():
+        sms_transport.prepare(sms_transport.get_transport(app))
+        get_dispatcher(app)
+        db.engine.dispose()
+
+
 def build_worker(app, *, name: str | None = None) -> Worker:
     use_app(app)
+    prepare_for_jobs(app)
     dispatcher = get_dispatcher(app)
-    return PeerworkWorker(dispatcher.all_queues(), connection=get_redis(app), name=name)
+    worker_class = PeerworkWorker if app.config["WORKER_FORK_PER_JOB"] else PeerworkInProcessWorker
+    return worker_class(dispatcher.all_queues(), connection=get_redis(app), name=name)
 
 
 def _wait_for_child(pid: int, grace: float) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -10,6 +11,7 @@ from sqlalchemy import select
 from peerwork import clock
 from peerwork.extensions import db, get_dispatcher, set_service
 from peerwork.models import Offer
+from peerwork.sms import sender
 from peerwork.sms.outbox import queue_sms
 from tests.conftest import InProcessWorker
 from tests.scenarios.people import connect, drain
@@ -126,3 +128,42 @@ def test_a_burst_to_one_texter_does_not_hold_up_a_message_to_another(
     assert "Hi, I'm Kai. I'm here to listen." in transport.bodies_to("+17165550332")
     jobs.run()
     assert transport.bodies_to("+17165550331") == [f"reply {n}" for n in range(20)]
+
+
+def test_a_throttled_backlog_runs_each_send_job_at_most_twice(
+    make, jobs, travel, transport, session, monkeypatch
+):
+    """No re-queue storm: a send that must wait runs once to take its second, once to send."""
+    runs: dict[int, int] = {}
+    real_send = sender.send_message
+
+    @functools.wraps(real_send)
+    def counted_send(session, *, message_id, **kwargs):
+        runs[message_id] = runs.get(message_id, 0) + 1
+        return real_send(session, message_id=message_id, **kwargs)
+
+    monkeypatch.setattr(sender, "send_message", counted_send)
+    program = make.program(messages_per_second=2)
+    ids = []
+    for n in range(8):
+        texter = make.texter(program, f"+171655504{n:02d}")
+        message = queue_sms(
+            session,
+            program=program,
+            body="Your peer wrote back",
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+            texter_id=texter.id,
+        )
+        ids.append(message.id)
+    session.commit()
+
+    for _ in range(6):
+        jobs.run(until=clock.now())
+        travel.shift(1)
+
+    assert len(transport.sent) == 8
+    assert sorted(runs) == sorted(ids)
+    assert max(runs.values()) <= 2, runs
+    # Two a second: the first two go at once, the other six each wait for their second.
+    assert sum(runs.values()) == 2 + 6 * 2

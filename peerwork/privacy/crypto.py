@@ -41,11 +41,15 @@ class DataVault:
         return hmac.new(self._hash_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def new_pseudonym(existing: set[str] | None = None) -> str:
-    """A texter pseudonym such as 'Texter 4821', not in `existing`."""
-    existing = existing or set()
-    for _ in range(1000):
-        candidate = f"Texter {secrets.randbelow(9000) + 1000}"
-        if candidate not in existing:
-            return candidate
-    return f"Texter {secrets.token_hex(4)}"
+# Pseudonyms are drawn from a space far larger than any program's texters, so a
+# first contact never needs to read the ones already given: the unique
+# constraint on (program, pseudonym) catches the rare repeat, and the caller
+# draws again (peerwork.texter.inbound). 900,000 numbers: at 100,000 texters
+# one draw in nine repeats, and a retry costs one statement.
+PSEUDONYM_LOW, PSEUDONYM_HIGH = 100_000, 999_999
+
+
+def new_pseudonym(rng=None) -> str:
+    """A texter pseudonym such as 'Texter 482913' (not checked for uniqueness: see above)."""
+    draw = (rng or secrets.SystemRandom()).randint(PSEUDONYM_LOW, PSEUDONYM_HIGH)
+    return f"Texter {draw}"

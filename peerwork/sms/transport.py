@@ -68,6 +68,11 @@ class Transport(Protocol):
     def lookup(self, *, to: str, from_: str, body: str, since: datetime) -> list[str]: ...
 
 
+def prepare(transport) -> None:
+    """Warm a transport before a worker starts (test doubles need no `prepare`)."""
+    getattr(transport, "prepare", lambda: None)()
+
+
 # The provider's clock and ours may differ a little: look a bit further back.
 CLOCK_SLACK = timedelta(minutes=2)
 # Newest first, a texter's recent messages fit in one page; an unconfirmed
@@ -102,6 +107,14 @@ class TwilioTransport:
         if api_base_url:
             # twilio 9.x reads no setting for this; the domain object holds it.
             self.client.api.base_url = api_base_url.rstrip("/")
+
+    def prepare(self) -> None:
+        """Load what the first send would (the REST modules twilio imports lazily).
+
+        A worker calls this once before it forks or works, so no job pays
+        for the imports again (in a forked work horse they would be lost with it).
+        """
+        _ = self.client.messages
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str | None) -> str:
         from requests import RequestException
@@ -157,6 +170,9 @@ class LocalTransport:
     """
 
     name = "local"
+
+    def prepare(self) -> None:
+        """Nothing to load ahead of the first send."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()

@@ -12,9 +12,9 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, bindparam, select, text, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from peerwork import hours
 from peerwork.models import Message, Program, Texter
@@ -47,8 +47,15 @@ class ProgramCard:
 
 
 # Program number -> card, kept in this process after first use, so that a
-# crisis text still gets its crisis reply while the database is down.
+# crisis text still gets its crisis reply while the database is down. Every
+# webhook that reaches the database refreshes it (it costs no statement: the
+# program comes with the texter in the webhook's one SELECT), so a change of
+# number or crisis phrases is picked up by the next text.
 _PROGRAM_CARDS: dict[str, ProgramCard] = {}
+
+# Draws of a pseudonym before giving up (each repeat is one in nine at 100,000
+# texters: twenty in a row do not happen).
+PSEUDONYM_DRAWS = 20
 
 
 def known_program(number: str) -> ProgramCard | None:
@@ -56,52 +63,140 @@ def known_program(number: str) -> ProgramCard | None:
     return _PROGRAM_CARDS.get(number.strip())
 
 
+def _remember(number: str, program: Program) -> None:
+    phrases = program.crisis_phrases
+    card = ProgramCard(program.id, {k: list(v) for k, v in phrases.items()} if phrases else None)
+    if _PROGRAM_CARDS.get(number) != card:
+        _PROGRAM_CARDS[number] = card
+
+
 def program_for_number(session: Session, number: str) -> Program | None:
     """The program whose SMS number received the text."""
     program = session.scalar(select(Program).where(Program.sms_number == number.strip()))
     if program is not None:
-        phrases = program.crisis_phrases
-        _PROGRAM_CARDS[number.strip()] = ProgramCard(
-            program.id, {k: list(v) for k, v in phrases.items()} if phrases else None
-        )
+        _remember(number.strip(), program)
     return program
 
 
 def find_texter(session: Session, *, program_id: int, phone: str, vault) -> Texter | None:
     """A program's texter by the keyed hash of their number."""
+    return _texter_by_hash(session, program_id=program_id, phone_hash=vault.lookup_hash(phone))
+
+
+def _texter_by_hash(session: Session, *, program_id: int, phone_hash: str) -> Texter | None:
     return session.scalar(
-        select(Texter).where(
-            Texter.program_id == program_id, Texter.phone_hash == vault.lookup_hash(phone)
-        )
+        select(Texter).where(Texter.program_id == program_id, Texter.phone_hash == phone_hash)
     )
 
 
+def _program_and_texter(
+    session: Session, *, number: str, phone_hash: str
+) -> tuple[Program, Texter | None] | None:
+    """The program texted and its texter with this number, if any: one statement."""
+    row = session.execute(
+        select(Program, Texter)
+        .outerjoin(Texter, and_(Texter.program_id == Program.id, Texter.phone_hash == phone_hash))
+        .where(Program.sms_number == number)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+def _column_values(row) -> dict:
+    """Every column of a new ORM object, unset ones filled with their plain defaults.
+
+    Set on the object too: once it is attached as persistent (`_attach`) no
+    attribute is left to load lazily.
+    """
+    values = {}
+    for attr in sa_inspect(type(row)).column_attrs:
+        if attr.key == "id":
+            continue
+        if attr.key not in row.__dict__:
+            default = attr.columns[0].default
+            setattr(
+                row, attr.key, default.arg if default is not None and default.is_scalar else None
+            )
+        values[attr.key] = getattr(row, attr.key)
+    return values
+
+
+def _insert_unless_taken(session: Session, model, values: dict) -> int | None:
+    """INSERT one row unless a unique constraint already holds its twin: its new id, or None.
+
+    ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a conflict costs no
+    SAVEPOINT and no failed transaction, and PostgreSQL waits for a racing
+    transaction that holds the twin to finish before deciding.
+    """
+    statement = _INSERTS.get(model)
+    if statement is None:
+        statement = _INSERTS[model] = _insert_statement(model.__table__)
+    with session.no_autoflush:
+        return session.execute(statement, values).scalar()
+
+
+def _insert_statement(table):
+    # Written out as text with typed parameters: SQLAlchemy's dialect INSERTs
+    # with ON CONFLICT have no cache key, so they were compiled on every request.
+    columns = [column for column in table.columns if column.name != "id"]
+    names = ", ".join(column.name for column in columns)
+    params = ", ".join(f":{column.name}" for column in columns)
+    return text(
+        f"INSERT INTO {table.name} ({names}) VALUES ({params}) "  # noqa: S608 (names from the model)
+        "ON CONFLICT DO NOTHING RETURNING id"
+    ).bindparams(*(bindparam(column.name, type_=column.type) for column in columns))
+
+
+_INSERTS: dict = {}
+
+
+def _attach(session: Session, row, row_id: int) -> None:
+    """Make a row just INSERTed by `_insert_unless_taken` a persistent ORM object (no SELECT)."""
+    row.id = row_id
+    make_transient_to_detached(row)
+    session.add(row)
+
+
 def find_or_create_texter(
-    session: Session, *, program_id: int, phone: str, now: datetime, vault
+    session: Session, *, program_id: int, phone: str, now: datetime, vault, rng=None
 ) -> tuple[Texter, bool]:
     """The texter for this number, created (encrypted, pseudonymous) on first contact."""
     texter = find_texter(session, program_id=program_id, phone=phone, vault=vault)
     if texter is not None:
         return texter, False
-    taken = set(session.scalars(select(Texter.pseudonym).where(Texter.program_id == program_id)))
-    texter = Texter(
-        program_id=program_id,
-        phone_encrypted=vault.encrypt(phone),
-        phone_hash=vault.lookup_hash(phone),
-        pseudonym=new_pseudonym(taken),
-        dialog_state="new",
-        created_at=now,
-    )
-    try:
-        with session.begin_nested():
-            session.add(texter)
-    except IntegrityError:
-        # The same number's first two texts raced; the other request created it.
-        existing = find_texter(session, program_id=program_id, phone=phone, vault=vault)
-        if existing is None:
-            raise
-        return existing, False
-    return texter, True
+    return create_texter(session, program_id=program_id, phone=phone, now=now, vault=vault, rng=rng)
+
+
+def create_texter(
+    session: Session, *, program_id: int, phone: str, now: datetime, vault, rng=None
+) -> tuple[Texter, bool]:
+    """A new texter for this number, or the one a racing first text just created.
+
+    Constant work however many texters the program has: a pseudonym is drawn
+    without reading the others (`new_pseudonym`), and the unique constraints
+    settle both races. A conflict on the number means the same number's first
+    two texts raced (the other request's texter is used); on the pseudonym, a
+    repeat draw (drawn again). Never an error: a first text can be a crisis text.
+    """
+    phone_hash = vault.lookup_hash(phone)
+    encrypted = vault.encrypt(phone)
+    for _ in range(PSEUDONYM_DRAWS):
+        texter = Texter(
+            program_id=program_id,
+            phone_encrypted=encrypted,
+            phone_hash=phone_hash,
+            pseudonym=new_pseudonym(rng),
+            dialog_state="new",
+            created_at=now,
+        )
+        new_id = _insert_unless_taken(session, Texter, _column_values(texter))
+        if new_id is not None:
+            _attach(session, texter, new_id)
+            return texter, True
+        existing = _texter_by_hash(session, program_id=program_id, phone_hash=phone_hash)
+        if existing is not None:
+            return existing, False
+        log.info("a new texter's pseudonym was taken; drawing another")
+    raise RuntimeError(f"no free pseudonym in {PSEUDONYM_DRAWS} draws")
 
 
 def _duplicate(session: Session, message_sid: str) -> InboundResult | None:
@@ -125,6 +220,7 @@ def receive(
     vault,
     dispatcher=None,
     answered: list[str] | None = None,
+    rng=None,
 ) -> InboundResult:
     """Store one inbound text exactly once and decide the immediate replies.
 
@@ -133,18 +229,26 @@ def receive(
     aside (peerwork.texter.outage) after these replies went out in the
     TwiML answer (its crisis reply, if any); they are recorded as sent, and
     every other reply now goes through the outbox.
+
+    The fewest statements (a returning texter: one SELECT, one INSERT): the
+    program and texter come in one SELECT; the turn is decided
+    before anything is written, so the message is INSERTed once, complete;
+    a repeated MessageSid is found by the unique constraint on that INSERT
+    (ON CONFLICT DO NOTHING), and what the turn had added is dropped unflushed.
     """
-    program = program_for_number(session, to)
-    if program is None:
+    number = to.strip()
+    found = _program_and_texter(session, number=number, phone_hash=vault.lookup_hash(from_))
+    if found is None:
         log.warning("inbound text for a number that belongs to no program; ignored")
         return InboundResult("unknown_number")
-    duplicate = _duplicate(session, message_sid)
-    if duplicate is not None:
-        return duplicate
-    texter, _created = find_or_create_texter(
-        session, program_id=program.id, phone=from_, now=now, vault=vault
-    )
+    program, texter = found
+    _remember(number, program)
+    # Crisis detection first: pure, before anything is written.
     assessment = assess(body, program.crisis_phrases)
+    if texter is None:
+        texter, _created = create_texter(
+            session, program_id=program.id, phone=from_, now=now, vault=vault, rng=rng
+        )
     message = Message(
         program_id=program.id,
         direction="inbound",
@@ -158,37 +262,44 @@ def receive(
         status="received",
         created_at=now,
     )
-    try:
-        with session.begin_nested():
-            session.add(message)
-    except IntegrityError:
-        # Twilio retried while the first delivery was still being stored; once
-        # the unique index let us know, the first delivery has committed.
-        return _duplicate(session, message_sid) or InboundResult("duplicate")
-    texter.last_inbound_at = now
-    turn = Turn(
-        session=session,
-        program=program,
-        texter=texter,
-        message=message,
-        now=now,
-        dispatcher=dispatcher,
-        immediate=True,
-    )
-    no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
-    late = answered is not None
-    if late:
-        for body_sent in answered:
-            turn.record_sent(body_sent, kind="crisis" if assessment.is_crisis else "system")
-        turn.immediate = False  # nobody is waiting for a TwiML answer any more
-    if assessment.is_crisis and not (late and answered):
-        # Always, first, and with no dependency on Redis or rate limits; in
-        # Spanish when the message is (988 and 741741 answer in Spanish too).
-        crisis_reply(turn, language=assessment.language)
-    done = dialog.immediate(turn)
-    if done:
-        message.processed_at = now
-    message.twiml_replies = list(turn.replies)
+    added_before = set(session.new)
+    with session.no_autoflush:
+        turn = Turn(
+            session=session,
+            program=program,
+            texter=texter,
+            message=message,
+            now=now,
+            dispatcher=dispatcher,
+            immediate=True,
+        )
+        no_peer_on = texter.dialog_state != "connected" and not hours.is_open(program, now)
+        late = answered is not None
+        if late:
+            for body_sent in answered:
+                turn.record_sent(body_sent, kind="crisis" if assessment.is_crisis else "system")
+            turn.immediate = False  # nobody is waiting for a TwiML answer any more
+        if assessment.is_crisis and not (late and answered):
+            # Always, first, and with no dependency on Redis or rate limits; in
+            # Spanish when the message is (988 and 741741 answer in Spanish too).
+            crisis_reply(turn, language=assessment.language)
+        done = dialog.immediate(turn)
+        if done:
+            message.processed_at = now
+        message.twiml_replies = list(turn.replies)
+        message_id = _insert_unless_taken(session, Message, _column_values(message))
+        if message_id is None:
+            # Twilio delivered this MessageSid before (or is retrying while the
+            # first delivery was being stored: the insert waited for it to commit).
+            for row in set(session.new) - added_before:
+                session.expunge(row)
+            session.expire(texter)  # forget the turn's unflushed changes
+            return _duplicate(session, message_sid) or InboundResult("duplicate")
+        _attach(session, message, message_id)
+        if done or session.is_modified(texter):
+            texter.last_inbound_at = now
+        # else the job records it, with the texter's row it locks anyway: no
+        # UPDATE here for a text the webhook only stores.
     session.flush()
     if assessment.is_crisis and no_peer_on and dispatcher is not None:
         # No peer is on duty: the escalation contacts are the humans on call, and
@@ -216,12 +327,18 @@ def receive(
 
 def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
-    message = session.get(Message, message_id)
-    if message is None or message.direction != "inbound" or message.texter_id is None:
+    # One texter's messages are handled one at a time, oldest first: the
+    # texter's row is locked, found through the message (one statement).
+    texter = session.scalar(
+        select(Texter)
+        .join(Message, Message.texter_id == Texter.id)
+        .where(Message.id == message_id, Message.direction == "inbound")
+        .with_for_update(of=Texter)
+        .execution_options(populate_existing=True)
+    )
+    if texter is None:
         return 0
-    # One texter's messages are handled one at a time, oldest first.
-    texter = session.get(Texter, message.texter_id, with_for_update=True, populate_existing=True)
-    program = session.get(Program, message.program_id)
+    program = session.get(Program, texter.program_id)
     pending = session.scalars(
         select(Message)
         .where(
@@ -242,6 +359,8 @@ def process_inbound(session: Session, *, message_id: int, now: datetime, dispatc
         ).rowcount
         if not claimed:
             continue
+        if texter.last_inbound_at is None or texter.last_inbound_at < item.created_at:
+            texter.last_inbound_at = item.created_at
         turn = Turn(
             session=session,
             program=program,
@@ -257,13 +376,18 @@ def process_inbound(session: Session, *, message_id: int, now: datetime, dispatc
     return handled
 
 
-def enqueue_inbound(dispatcher, message_id: int, *, crisis: bool = False):
-    """Hand a stored inbound message to the dialog job."""
+def enqueue_inbound(dispatcher, message_id: int, *, crisis: bool = False, fresh: bool = False):
+    """Hand a stored inbound message to the dialog job.
+
+    `fresh`: the message was stored by this very request, so no job can hold
+    its id yet (the webhook: one Redis round trip instead of a check first).
+    """
     return dispatcher.enqueue(
         process_inbound,
         message_id,
         queue=URGENT if crisis else DEFAULT,
         job_id=f"process-inbound-{message_id}",
+        fresh=fresh,
     )
 
 

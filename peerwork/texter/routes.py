@@ -97,7 +97,7 @@ def inbound_sms():
             return twiml(), 503  # Twilio tries the Fallback URL, or again later
         return twiml(replies)
     if result.needs_processing:
-        enqueue_inbound(get_dispatcher(), result.message_id, crisis=result.is_crisis)
+        enqueue_inbound(get_dispatcher(), result.message_id, crisis=result.is_crisis, fresh=True)
     return twiml(result.replies)
 
 
