@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -161,12 +162,19 @@ class StopRequested(BaseException):
     """
 
 
-def _on_stop_signal(received: list[int]):
+def _on_stop_signal(received: list[int], serving: threading.Event, stop: threading.Event):
     def handler(signum, _frame) -> None:
         # Once: a second Ctrl-C while stopping must not interrupt the orderly stop.
-        if not received:
-            received.append(signum)
-            raise StopRequested
+        if received:
+            return
+        received.append(signum)
+        if serving.is_set():
+            # Never raise into the serving loop: raised between starting a request's
+            # thread and returning, it closed that request's socket under the thread
+            # (a "Bad file descriptor" traceback). The main thread waits on `stop`.
+            stop.set()
+        else:
+            raise StopRequested  # still starting (migrations, demo data): stop there
 
     return handler
 
@@ -233,8 +241,9 @@ def run_all(host: str, port: int, no_demo: bool, verbose: bool) -> None:
     log_level = "info" if verbose else "warning"
     console.setup(log_level)
     received: list[int] = []
-    signal.signal(signal.SIGINT, _on_stop_signal(received))
-    signal.signal(signal.SIGTERM, _on_stop_signal(received))
+    serving, stop = threading.Event(), threading.Event()
+    signal.signal(signal.SIGINT, _on_stop_signal(received, serving, stop))
+    signal.signal(signal.SIGTERM, _on_stop_signal(received, serving, stop))
     server = None
     children: list[tuple[str, subprocess.Popen]] = []
     try:
@@ -264,7 +273,14 @@ def run_all(host: str, port: int, no_demo: bool, verbose: bool) -> None:
                 logins=logins,
             )
         )
-        server.serve_forever()
+        web = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        web.start()
+        serving.set()
+        # Signal handlers run in this thread, between short waits.
+        while web.is_alive() and not stop.wait(0.2):
+            pass
     except StopRequested:
         pass
     finally:
@@ -273,6 +289,8 @@ def run_all(host: str, port: int, no_demo: bool, verbose: bool) -> None:
         # In order: no new requests, then the worker (its job in hand ends), then the
         # scheduler, then Redis, which all of them needed until they stopped.
         if server is not None:
+            if serving.is_set():
+                server.shutdown()  # the loop ends between requests
             server.server_close()
         for name, child in children:
             _stop_child(child, name)
