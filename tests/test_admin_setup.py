@@ -401,7 +401,13 @@ def test_checklist_blocks_launch_until_satisfied(client, admin, draft, session, 
     make.peer(program, topics=[work])
     checklist = readiness.checklist(session, program, now)
     assert checklist.ready
-    assert [w.label for w in checklist.warnings] == ["No certified peer covers “Grief” yet"]
+    assert [w.label for w in checklist.warnings] == [
+        "No certified peer takes any topic yet",
+        "No certified peer covers “Grief” yet",
+    ]
+    make.peer(program, topics=[work], any_topic=True)  # takes any topic, Grief included
+    checklist = readiness.checklist(session, program, now)
+    assert checklist.warnings == []
 
     assert launch(client, program).status_code == 302
     session.refresh(program)

@@ -107,6 +107,20 @@ def checklist(session: Session, program: Program, now: datetime) -> Checklist:
             fix_endpoint="admin.contacts_page",
         ),
     ]
+    if peers and not any(p.accepts_any_topic for p in peers):
+        items.append(
+            CheckItem(
+                "any_topic",
+                "No certified peer takes any topic yet",
+                False,
+                blocking=False,
+                detail=(
+                    "Texters who choose no topic, or whose words match none, are offered only "
+                    "to peers who take any topic: they would wait for a supervisor."
+                ),
+                fix_endpoint="admin.volunteers_page",
+            )
+        )
     for topic in topics:
         covered = any(p.accepts_any_topic or topic in p.topics for p in peers)
         if not covered:
