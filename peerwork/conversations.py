@@ -197,9 +197,9 @@ def end_conversation(
     if notify_texter and not opted_out and ended_by != "handback":
         if ended_by == "peer":
             peer = session.get(PeerProfile, conversation.peer_profile_id)
-            body = texts.for_program("ended_by_peer", program, alias=peer.alias)
+            body = texts.for_texter("ended_by_peer", program, texter, alias=peer.alias)
         else:
-            body = texts.for_program("ended_by_texter", program)
+            body = texts.for_texter("ended_by_texter", program, texter)
         queue_sms(
             session,
             program=program,
@@ -433,7 +433,7 @@ def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatch
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("peer_stepped_away", program),
+        body=texts.for_texter("peer_stepped_away", program, texter),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,

@@ -107,6 +107,7 @@ def open_request(
         is_crisis=is_crisis,
         preferred_peer_id=preferred_peer_id,
         source=source,
+        language=session.get(Texter, texter_id).language,
         state="offering" if taking else "held",
         wave=0,
         created_at=now,
@@ -445,7 +446,7 @@ def accept_offer(
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("connected", program, alias=peer.alias),
+        body=texts.for_texter("connected", program, texter, alias=peer.alias),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,
