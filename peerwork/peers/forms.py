@@ -19,6 +19,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork.conversations import MAX_REPLY_CHARS
 from peerwork.hours import DAY_NAMES
+from peerwork.languages import LANGUAGES
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 
 OUTCOMES = (
@@ -54,6 +55,18 @@ class ProfileForm(FlaskForm):
     )
     alert_phone = TelField("Your phone for text alerts (optional)", validators=[Optional()])
     sms_alerts = BooleanField("Text me when a new offer or message arrives")
+    languages = MultiCheckboxField(
+        "Languages you can hold a conversation in",
+        choices=choices((lang.code, lang.native) for lang in LANGUAGES.values()),
+    )
+    locale = SelectField(
+        "Language of these pages",
+        choices=choices(
+            [("", "As my browser asks"), *((lang.code, lang.native) for lang in LANGUAGES.values())]
+        ),
+        # Checked by save_profile: an unknown value (or none) follows the browser.
+        validate_choice=False,
+    )
 
 
 for _day in WEEKDAYS:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerwork import conversations
+from peerwork import conversations, languages
 from peerwork.models import (
     Alert,
     Conversation,
@@ -40,6 +40,14 @@ class OfferView:
     expires_at: datetime
     # The texter's own words, quoted short: only ever built for the offered peer.
     preview: str | None = None
+    language: str = "en"  # the texter's
+    # False: the peer's profile does not list the texter's language (the program
+    # offers such requests to anyone rather than let them wait): the offer says so.
+    peer_speaks: bool = True
+
+    @property
+    def language_name(self) -> str:
+        return languages.name(self.language)
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,11 @@ class ConversationView:
     started_at: datetime
     unread: int
     flagged: bool
+    language: str = "en"  # the texter's
+
+    @property
+    def language_name(self) -> str:
+        return languages.name(self.language)
 
 
 def current_profile(session: Session, user: User) -> PeerProfile | None:
@@ -99,6 +112,8 @@ def open_offers(
         )
         .order_by(SupportRequest.is_crisis.desc(), SupportRequest.created_at)
     ).all()
+    profile = session.get(PeerProfile, peer_profile_id)
+    spoken = languages.parse_list(profile.languages) if profile else [languages.DEFAULT]
     views = []
     for offer, request, topic in rows:
         preview = None
@@ -114,6 +129,8 @@ def open_offers(
                 waiting_since=request.waiting_since or request.created_at,
                 expires_at=offer.expires_at,
                 preview=preview,
+                language=request.language,
+                peer_speaks=request.language in spoken,
             )
         )
     return views
@@ -123,7 +140,7 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
     """The peer's live conversations with unread counts, newest activity first."""
     unread = conversations.unread_counts(session, peer_profile_id=peer_profile_id)
     rows = session.execute(
-        select(Conversation, Texter.pseudonym, Topic.name)
+        select(Conversation, Texter.pseudonym, Topic.name, Texter.language)
         .join(Texter, Texter.id == Conversation.texter_id)
         .outerjoin(Topic, Topic.id == Conversation.topic_id)
         .where(Conversation.peer_profile_id == peer_profile_id, Conversation.state == "active")
@@ -138,8 +155,9 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
             started_at=c.started_at,
             unread=unread.get(c.id, 0),
             flagged=c.flagged_at is not None,
+            language=language,
         )
-        for c, pseudonym, topic in rows
+        for c, pseudonym, topic, language in rows
     ]
 
 
