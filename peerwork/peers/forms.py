@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -30,7 +31,12 @@ OUTCOMES = (
     ("escalated", "I brought in a supervisor"),
     ("cut_short", "It ended before we got far"),
 )
-CHECKIN_LABELS = {"none": "No check-in", "1d": "In 1 day", "3d": "In 3 days", "1w": "In 1 week"}
+CHECKIN_LABELS = {
+    "none": _l("No check-in"),
+    "1d": _l("In 1 day"),
+    "3d": _l("In 3 days"),
+    "1w": _l("In 1 week"),
+}
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -88,12 +94,12 @@ class AvailableForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
 
 
 class FlagForm(FlaskForm):
     reason = StringField(
-        "What do you need help with? (no message text, please)",
+        _l("What do you need help with? (no message text, please)"),
         validators=[DataRequired(), Length(max=300)],
     )
 

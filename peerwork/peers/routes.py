@@ -268,6 +268,7 @@ def _render_conversation(profile, conversation, *, reply=None, flag=None, status
         "peers/conversation.html",
         conversation=conversation,
         pseudonym=texter.pseudonym,
+        texter_language=texter.language,
         topic=topic,
         program=program,
         profile=profile,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -45,10 +46,6 @@ class OfferView:
     # offers such requests to anyone rather than let them wait): the offer says so.
     peer_speaks: bool = True
 
-    @property
-    def language_name(self) -> str:
-        return languages.name(self.language)
-
 
 @dataclass(frozen=True)
 class ConversationView:
@@ -60,10 +57,6 @@ class ConversationView:
     unread: int
     flagged: bool
     language: str = "en"  # the texter's
-
-    @property
-    def language_name(self) -> str:
-        return languages.name(self.language)
 
 
 def current_profile(session: Session, user: User) -> PeerProfile | None:
@@ -124,7 +117,7 @@ def open_offers(
         views.append(
             OfferView(
                 id=offer.id,
-                topic=topic or ("Topic in their own words" if preview else "Any topic"),
+                topic=topic or (_l("Topic in their own words") if preview else _l("Any topic")),
                 is_crisis=request.is_crisis,
                 waiting_since=request.waiting_since or request.created_at,
                 expires_at=offer.expires_at,
@@ -150,7 +143,7 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
         ConversationView(
             id=c.id,
             pseudonym=pseudonym,
-            topic=topic or "Topic in their own words",
+            topic=topic or _l("Topic in their own words"),
             is_crisis=c.is_crisis,
             started_at=c.started_at,
             unread=unread.get(c.id, 0),
