@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from peerwork import clock
 from peerwork.access import roles_required
@@ -16,7 +17,7 @@ from peerwork.peers.views.common import (
     module_or_404,
     training_summary,
 )
-from peerwork.training import grading
+from peerwork.training import grading, spanish
 from peerwork.training.lessons import render_lesson
 
 # -- training ------------------------------------------------------------------------
@@ -48,6 +49,7 @@ def lesson(module_id: int):
     module = module_or_404(profile, module_id)
     statuses, done, total, percent = training_summary(profile, clock.now())
     status = next((s for s in statuses if s.module_id == module.id), None)
+    module = spanish.shown(module, str(get_locale()))
     return render_template(
         "peers/lesson.html",
         module=module,
@@ -112,4 +114,9 @@ def quiz(module_id: int):
             total=total,
             percent=percent,
         )
-    return render_template("peers/quiz.html", module=module, form=form, questions=questions)
+    # The same questions, answers in the same places: in Spanish when shown so.
+    module = spanish.shown(module, str(get_locale()))
+    questions = list(module.questions)
+    return render_template(
+        "peers/quiz.html", module=module, form=forms.quiz_form(questions), questions=questions
+    )
