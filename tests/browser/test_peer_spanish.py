@@ -85,6 +85,8 @@ def test_a_spanish_speaking_peer_works_an_offer_and_a_conversation_in_spanish(
     page.get_by_text("El trabajo me tiene agotada").wait_for(timeout=15_000)
     axe.check(page)
     page.get_by_label("Su respuesta").fill("Gracias por contármelo. ¿Desde cuándo no duerme bien?")
+    # "á" is not GSM-7: the counter says so, in Spanish.
+    assert "UCS-2 · 1 segmento SMS (límite 3)" in page.locator("#reply-counter").inner_text()
     page.get_by_role("button", name="Enviar").click()
     page.get_by_text("¿Desde cuándo no duerme bien?").wait_for()
     expect(page.get_by_role("link", name="Terminar la conversación")).to_be_visible()
