@@ -246,6 +246,10 @@ def _choose_language(code: str):
             else:
                 turn.reply("paused")
             return
+        request = open_request_of(turn)
+        if request is not None:
+            # Later waves look for a peer who speaks it.
+            request.language = code
         turn.reply("language_set")
         if state == "choosing_topic":
             send_menu(turn)

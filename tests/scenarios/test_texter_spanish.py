@@ -209,3 +209,22 @@ def test_a_program_that_waits_for_a_speaker_offers_no_one_else(
     texter.sends("ESPAÑOL")
     texter.sends("1")
     assert open_offers(session, robin) == []
+
+
+def test_espanol_while_waiting_turns_later_waves_to_spanish_speakers(
+    client, program, session, jobs
+):
+    from peerwork.models import SupportRequest
+
+    session.commit()
+    texter = Phone(client, program, "+17165550195", jobs)
+    texter.sends("hi")
+    texter.sends("1")
+    texter.sends("ESPAÑOL")
+    assert texter.last() == texts.SPANISH["language_set"]
+    request = session.scalar(
+        select(SupportRequest)
+        .where(SupportRequest.texter_id == texter.texter().id)
+        .execution_options(populate_existing=True)
+    )
+    assert request.language == "es"
