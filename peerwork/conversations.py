@@ -90,7 +90,10 @@ def record_texter_message(
         queue_sms(
             session,
             program=program,
-            body=texts.for_program("peer_message_alert", program),
+            # In the language of the peer's own pages, when they chose one.
+            body=texts.for_program(
+                "peer_message_alert", program, language=peer.user.locale or "en"
+            ),
             now=now,
             dispatcher=dispatcher,
             recipient="peer",

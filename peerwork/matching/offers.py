@@ -48,6 +48,7 @@ from peerwork.models import (
     SupportRequest,
     Texter,
     Topic,
+    User,
     states,
 )
 from peerwork.sms import texts
@@ -309,14 +310,25 @@ def _alert_peers(session, program, request, candidates, now, dispatcher) -> None
     topic = None
     if request.topic_id is not None:
         topic = session.scalar(select(Topic.name).where(Topic.id == request.topic_id))
-    body = texts.for_program(
-        "peer_offer_alert", program, topic=topic if topic is not None else "any topic"
+    # Each alert in the language of the peer's own pages (English unless they chose).
+    locales = dict(
+        session.execute(
+            select(PeerProfile.id, User.locale)
+            .join(User, User.id == PeerProfile.user_id)
+            .where(PeerProfile.id.in_([c.peer_profile_id for c in candidates]))
+        ).all()
     )
     for c in candidates:
+        language = locales.get(c.peer_profile_id) or "en"
         queue_sms(
             session,
             program=program,
-            body=body,
+            body=texts.for_program(
+                "peer_offer_alert",
+                program,
+                language=language,
+                topic=topic or texts.render("any_topic", language=language),
+            ),
             now=now,
             dispatcher=dispatcher,
             recipient="peer",

@@ -339,6 +339,7 @@ _ALL = [
         "peerwork: someone is waiting to talk ({topic}). Open your workspace to accept.",
         description="To a peer's own phone when an offer arrives (opt-in).",
     ),
+    SmsText("any_topic", "any topic", description="Fills peer_offer_alert when there is none."),
     SmsText(
         "peer_message_alert",
         "peerwork: you have a new message in a conversation. Open your workspace to reply.",
@@ -443,6 +444,7 @@ SPANISH: dict[str, str] = {
     "ayudar a hacerlo ahora.",
     "peer_offer_alert": "peerwork: alguien espera para hablar ({topic}). Abra su espacio de "
     "trabajo para aceptar.",
+    "any_topic": "cualquier tema",
     "peer_message_alert": "peerwork: tiene un mensaje nuevo en una charla. Abra su espacio de "
     "trabajo para contestar.",
     "staff_crisis_alert": "peerwork: una alerta de crisis en {program} necesita a un supervisor. "

@@ -228,3 +228,30 @@ def test_espanol_while_waiting_turns_later_waves_to_spanish_speakers(
         .execution_options(populate_existing=True)
     )
     assert request.language == "es"
+
+
+def test_a_peer_whose_pages_are_in_spanish_gets_text_alerts_in_spanish(
+    client, program, rosa, robin, session, jobs
+):
+    from peerwork.extensions import get_vault
+    from peerwork.models import Message
+
+    program.wave_size = 2
+    for profile, phone in ((rosa, "+15855550140"), (robin, "+15855550141")):
+        profile.sms_alerts = True
+        profile.alert_phone_encrypted = get_vault().encrypt(phone)
+    rosa.user.locale = "es"
+    rosa_id, robin_id = rosa.id, robin.id
+    session.commit()
+    texter = Phone(client, program, "+17165550196", jobs)
+    texter.sends("hi")
+    texter.sends("1")
+    alerts = dict(
+        session.execute(
+            select(Message.peer_profile_id, Message.body).where(
+                Message.recipient == "peer", Message.kind == "alert"
+            )
+        ).all()
+    )
+    assert alerts[rosa_id].startswith("peerwork: alguien espera para hablar (")
+    assert alerts[robin_id].startswith("peerwork: someone is waiting to talk (")
