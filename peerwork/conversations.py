@@ -143,6 +143,8 @@ def peer_reply(
         is_crisis=conversation.is_crisis,
     )
     conversation.last_peer_message_at = now
+    if conversation.first_peer_message_at is None:
+        conversation.first_peer_message_at = now
     conversation.peer_last_read_at = now
     session.flush()
     return message

@@ -9,12 +9,12 @@ someone tries it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerwork import accounts
+from peerwork import accounts, clock, demo_history
 from peerwork.admin import contacts, programs
 from peerwork.admin import topics as topic_menu
 from peerwork.checkins import defaults as care_defaults
@@ -26,6 +26,7 @@ from peerwork.models import (
     Program,
     TrainingAttempt,
     TrainingModule,
+    User,
 )
 from peerwork.phones import pretty
 
@@ -39,18 +40,18 @@ PEERS = [
     (
         "jordan@acme.example",
         "Jordan Lee",
-        "Jordan",
+        "Harbor",
         DEMO_PASSWORD,
         ("Work stress", "Burnout", "Anxiety or worry"),
     ),
     (
         "riley@acme.example",
         "Riley Chen",
-        "Riley",
+        "Willow",
         DEMO_PASSWORD,
         ("Grief and loss", "Family and relationships"),
     ),
-    ("sam@acme.example", "Sam Ortiz", "Sam", DEMO_PASSWORD, ()),  # any topic
+    ("sam@acme.example", "Sam Ortiz", "Juniper", DEMO_PASSWORD, ()),  # any topic
 ]
 TOPICS = [
     ("Work stress", ["work", "job", "boss", "deadline", "workload", "stress"]),
@@ -62,6 +63,10 @@ TOPICS = [
     ),
     ("Burnout", ["burnout", "burned out", "exhausted", "tired", "overwhelmed"]),
 ]
+
+
+# The demo organization was set up this long ago; its history fills the time since.
+HISTORY_SPAN = timedelta(weeks=demo_history.WEEKS, days=3)
 
 
 class DemoRefused(RuntimeError):
@@ -84,14 +89,55 @@ class DemoSummary:
     logins: list[tuple[str, str, str]] = field(default_factory=list)  # role, email, password
 
 
-def load(session: Session, *, now: datetime) -> DemoSummary:
-    """Create the demo organization unless it exists; return what to print."""
+def _demo_organization(session: Session) -> Organization | None:
+    return session.scalar(
+        select(Organization).where(Organization.slug == accounts.slugify(ORG_NAME))
+    )
+
+
+def logins() -> list[tuple[str, str, str]]:
+    """The demo accounts: (role, email, password)."""
+    accounts_ = [("admin", ADMIN[0], ADMIN[2]), ("supervisor", SUPERVISOR[0], SUPERVISOR[2])]
+    return accounts_ + [("peer", email, password) for email, _n, _a, password, _t in PEERS]
+
+
+def logins_if_loaded(session: Session) -> list[tuple[str, str, str]]:
+    """The demo logins when this database holds the demo organization, else none."""
+    return logins() if _demo_organization(session) is not None else []
+
+
+def load(session: Session, *, now: datetime, history: bool = True) -> DemoSummary:
+    """Create the demo organization unless it exists; return what to print.
+
+    With `history`, the organization was set up `HISTORY_SPAN` ago and has had
+    weeks of made-up activity since (`peerwork.demo_history`), so reports and
+    histories have something to show. Commits as it goes (as the jobs it replays do).
+    """
     summary = DemoSummary(created=False)
-    summary.logins = [("admin", ADMIN[0], ADMIN[2]), ("supervisor", SUPERVISOR[0], SUPERVISOR[2])]
-    summary.logins += [("peer", email, password) for email, _n, _a, password, _t in PEERS]
-    if session.scalar(select(Organization).where(Organization.slug == accounts.slugify(ORG_NAME))):
+    summary.logins = logins()
+    if _demo_organization(session) is not None:
         return summary
     summary.created = True
+    if not history:
+        _set_up(session, now=now)
+        return summary
+    founded = now - HISTORY_SPAN
+    with clock.using(lambda: founded):
+        program, supervisor = _set_up(session, now=founded)
+        session.commit()
+    demo_history.backfill(
+        session,
+        program=program,
+        supervisor=supervisor,
+        vault=get_vault(),
+        start=founded + timedelta(days=1),
+        end=now,
+    )
+    return summary
+
+
+def _set_up(session: Session, *, now: datetime) -> tuple[Program, User]:
+    """The organization, its live program, its supervisor and certified peers, as of `now`."""
 
     admin = accounts.create_admin(
         session,
@@ -193,7 +239,7 @@ def load(session: Session, *, now: datetime) -> DemoSummary:
             f"demo program could not launch: {[item.label for item in blocked.blocking]}"
         )
     session.flush()
-    return summary
+    return program, supervisor
 
 
 def _install_optional_defaults(session: Session, program: Program, now: datetime) -> None:

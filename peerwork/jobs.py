@@ -40,7 +40,7 @@ from peerwork.sms import sender
 from peerwork.sms.outbox import sweep_outbox
 from peerwork.sms.throttle import Throttle
 from peerwork.sms.transport import get_transport
-from peerwork.texter import inbound, outage
+from peerwork.texter import inbound, outage, spoolfile
 from peerwork.texter.inbound import sweep_inbound
 from peerwork.texter.optout import opt_out
 
@@ -161,13 +161,21 @@ def inbound_sweep() -> int:
 
 @job
 def ingest_spooled_inbound() -> int:
-    """Periodic: store the texts kept aside while the database was unreachable."""
+    """Periodic: store the texts kept aside while the database was unreachable.
+
+    From the Redis spool, and from the local spool files on this worker's host.
+    """
     return outage.ingest_spool(
         db.session,
         vault=get_vault(),
         dispatcher=get_dispatcher(),
         connection=get_redis(),
         prefix=current_app.config["RQ_QUEUE_PREFIX"],
+    ) + outage.ingest_files(
+        db.session,
+        directory=spoolfile.directory(current_app.instance_path),
+        vault=get_vault(),
+        dispatcher=get_dispatcher(),
     )
 
 

@@ -26,12 +26,13 @@ from rq.scripts import ACQUIRE_OR_REFRESH_LOCK_SCRIPT, acquire_or_refresh_lock
 from rq.utils import now as rq_now
 from rq.utils import utcformat
 
-from peerwork.embedded_redis import _die_with_parent
+from peerwork.embedded_redis import die_with_parent
 
 log = logging.getLogger(__name__)
 
 LOCK_TTL = 10  # seconds a scheduler lock outlives its holder's last heartbeat
 LOCK_RETRY = 2  # seconds between attempts at locks held by someone else
+STOP_TICK = 0.05  # seconds between looks at a stop request while waiting
 
 REDIS_DOWN = (redis.ConnectionError, redis.TimeoutError)
 
@@ -106,9 +107,15 @@ class PeerworkScheduler(RQScheduler):
             self._acquired_locks -= lost
             self._scheduled_job_registries = []
 
+    def _nap(self, seconds: float) -> None:
+        """Sleep, but wake within a tick of a stop request (a stop must not wait out the interval)."""
+        deadline = time.monotonic() + seconds
+        while not self._stop_requested and time.monotonic() < deadline:
+            time.sleep(min(STOP_TICK, max(0.0, deadline - time.monotonic())))
+
     def work(self) -> None:
         """Move due delayed jobs onto their queues until stopped, through Redis outages."""
-        _die_with_parent()  # runs in its own process: no orphan holding the locks
+        die_with_parent()  # runs in its own process: no orphan holding the locks
         self._install_signal_handlers()
         backoff = Backoff()
         born = False
@@ -134,7 +141,7 @@ class PeerworkScheduler(RQScheduler):
                 time.sleep(delay)
                 backoff.began()
                 continue
-            time.sleep(self.interval)
+            self._nap(self.interval)
         try:
             self.stop()
         except redis.RedisError:

@@ -85,6 +85,17 @@ class PeerworkWorker(Worker):
             self.register_birth()
         super().heartbeat(timeout, pipeline)
 
+    def unsubscribe(self) -> None:
+        """Stop listening for commands without RQ's one-second wait for its listener thread.
+
+        The thread is a daemon and closes its connection as it ends; waiting for it
+        only made every stop (Ctrl-C in `peerwork run`) a second slower.
+        """
+        if self.pubsub_thread:
+            self.pubsub.unsubscribe()  # its confirmation wakes the thread, which then closes
+            self.pubsub_thread.stop()
+            self.pubsub_thread = None
+
     def _start_scheduler(self, burst: bool = False, logging_level=None, *_args, **_kwargs) -> None:
         self.scheduler = PeerworkScheduler(
             self.queues,
@@ -156,7 +167,9 @@ def _pause(seconds: float) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
-def run_worker(app, *, burst: bool = False, with_scheduler: bool = True) -> bool:
+def run_worker(
+    app, *, burst: bool = False, with_scheduler: bool = True, logging_level: str = "INFO"
+) -> bool:
     """Work until stopped (or, with burst, until the queues are empty), through Redis outages."""
     backoff = Backoff()
     while True:
@@ -164,7 +177,9 @@ def run_worker(app, *, burst: bool = False, with_scheduler: bool = True) -> bool
         backoff.began()
         try:
             worker = build_worker(app)  # a fresh name and registration each time
-            worked = worker.work(burst=burst, with_scheduler=with_scheduler, logging_level="INFO")
+            worked = worker.work(
+                burst=burst, with_scheduler=with_scheduler, logging_level=logging_level
+            )
             failure = None
         except REDIS_DOWN as exc:
             if burst:

@@ -101,6 +101,7 @@ def app(database_url, redis_url, tmp_path_factory):
             "PUBLIC_BASE_URL": "https://peerwork.test",
             "DEV_PHONE_ENABLED": True,
             "TWILIO_AUTH_TOKEN": "test-auth-token",
+            "SPOOL_INGEST_INTERVAL": 0,  # tests ingest the local spool explicitly
         },
         instance_path=str(tmp_path_factory.mktemp("instance")),
     )

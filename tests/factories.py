@@ -140,7 +140,7 @@ class Factory:
         *,
         alias: str | None = None,
         topics: list[Topic] | None = None,
-        any_topic: bool = False,
+        any_topic: bool | None = None,
         capacity: int = 2,
         available: bool = True,
         availability: dict | None = None,
@@ -150,6 +150,10 @@ class Factory:
         org = self.session.get(Organization, program.organization_id)
         user = user or self.user(org, "peer")
         n = self._n()
+        listed = topics if topics is not None else ([] if any_topic else list(program.topics))
+        if any_topic is None:
+            # A peer made without saying lists every topic and takes untopiced requests too.
+            any_topic = topics is None
         profile = PeerProfile(
             user_id=user.id,
             program_id=program.id,
@@ -161,9 +165,7 @@ class Factory:
             onboarded_at=self.now,
             created_at=self.now,
         )
-        profile.topics = list(
-            topics if topics is not None else ([] if any_topic else list(program.topics))
-        )
+        profile.topics = list(listed)
         self.session.add(profile)
         self.session.flush()
         if certified:

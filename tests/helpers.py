@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import re
+
 from sqlalchemy import select
 
 from peerwork.extensions import db, get_vault
@@ -136,3 +139,43 @@ def add_escalation_contact(program, name: str, phone: str, *, backup: bool = Fal
     db.session.add(row)
     db.session.flush()
     return row
+
+
+_QUIZ_OPTION = re.compile(
+    r'<input type="radio" name="q(?P<question>\d+)" value="(?P<option>[0-9a-f]+)"> '
+    r"<span>(?P<text>.*?)</span>"
+)
+
+
+def quiz_page(client, module) -> tuple[str, dict[int, dict[str, str]]]:
+    """Open the quiz as the peer would: its signed draw and, per question id, option id -> text."""
+    page = client.get(f"/peer/training/{module.id}/quiz").get_data(as_text=True)
+    draw = re.search(r'name="draw" value="([^"]+)"', page)
+    assert draw, page[:2000]
+    options: dict[int, dict[str, str]] = {}
+    for found in _QUIZ_OPTION.finditer(page):
+        options.setdefault(int(found["question"]), {})[found["option"]] = html.unescape(
+            found["text"]
+        )
+    return draw.group(1), options
+
+
+def take_quiz(client, module, pick):
+    """Take `module`'s quiz through its page; `pick(question)` gives a choice index or None."""
+    draw, options = quiz_page(client, module)
+    questions = {q.id: q for q in module.questions}
+    form = {"draw": draw}
+    for question_id, shown in options.items():
+        index = pick(questions[question_id])
+        if index is not None:
+            wanted = questions[question_id].choices[index]
+            form[f"q{question_id}"] = next(o for o, text in shown.items() if text == wanted)
+    return client.post_form(f"/peer/training/{module.id}/quiz", form)
+
+
+def right_choice(question):
+    return question.correct_index
+
+
+def wrong_choice(question):
+    return (question.correct_index + 1) % len(question.choices)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from peerwork.admin import reports
 from peerwork.audit import record
+from peerwork.insights import periods
 from peerwork.models import (
     Alert,
     AuditEvent,
@@ -177,7 +178,7 @@ def test_audit_viewer_pages_through_long_logs(client, admin, session, org, now):
     assert last.count("<code>topic.move</code>") == 20
 
 
-# -- reports -------------------------------------------------------------------------------
+# -- reports (the dashboard itself: tests/test_insights_*.py) ---------------------------------
 
 
 @pytest.fixture
@@ -187,10 +188,11 @@ def busy_program(make, org, session, now):
     work, grief, care = program.topics
     plan = [(work, 12), (grief, 3), (care, 6), (None, 0)]
     minutes = iter(range(1, 100))
+    # Ten days back: inside the last whole week, which is where reports end.
+    created = now - timedelta(days=10)
     for topic, n in plan:
         for _ in range(n):
             texter = make.texter(program)
-            created = now - timedelta(days=2)
             session.add(
                 SupportRequest(
                     program_id=program.id,
@@ -206,27 +208,34 @@ def busy_program(make, org, session, now):
             texter = make.texter(program)
             session.add(
                 CheckIn(program_id=program.id, texter_id=texter.id, state="answered", score=score,
-                        due_at=now - timedelta(days=1), expires_at=now, answered_at=now - timedelta(days=1))
+                        due_at=created, expires_at=now, answered_at=created)
             )  # fmt: skip
     for _ in range(3):
-        session.add(Alert(program_id=program.id, kind="crisis", created_at=now - timedelta(days=1)))
+        session.add(Alert(program_id=program.id, kind="crisis", created_at=created))
     session.commit()
     return program
 
 
+def _dashboard(session, program, now, preset="4w"):
+    period = periods.resolve(tz=program.timezone, now=now, preset=preset)
+    return reports.dashboard(session, program=program, period=period, now=now)
+
+
 def test_report_counts_with_small_cells_hidden(busy_program, session, now):
-    report = reports.program_report(
-        session, program=busy_program, since=now - timedelta(days=30), until=now
-    )
+    report = _dashboard(session, busy_program, now).current
     assert report.requests.shown == "21"
-    assert report.crisis_alerts.shown == "fewer than 5"
-    by_topic = {c.label: c.shown for c in report.by_topic}
+    assert report.crisis_alerts.shown == "hidden"
+    by_topic = {report.by_topic.labels[k]: f.shown for k, f in report.by_topic.by_key().items()}
     # Grief (3) is hidden; Caregiving (6) too, or 21 - 12 - 6 would give Grief away.
-    assert by_topic == {"Work stress": "12", "Caregiving": "fewer than 5", "Grief": "fewer than 5"}
-    assert all(c.count == 0 for c in report.by_topic if c.hidden)
-    scores = {c.label: c.shown for c in report.checkin_scores}
-    assert scores == {"1": "fewer than 5", "2": "0", "3": "0", "4": "fewer than 5", "5": "9"}
-    assert report.median_wait_minutes == 11.0
+    assert by_topic == {
+        "Work stress": "12",
+        "Caregiving": "hidden",
+        "Grief": "hidden",
+        "No topic chosen": "0",
+    }
+    scores = {k: f.shown for k, f in report.scores.by_key().items()}
+    assert scores == {1: "hidden", 2: "0", 3: "0", 4: "hidden", 5: "9"}
+    assert report.to_match.median == 11.0
 
 
 def test_median_wait_is_withheld_below_five_matches(make, org, session, now):
@@ -234,20 +243,18 @@ def test_median_wait_is_withheld_below_five_matches(make, org, session, now):
     for i in range(4):
         texter = make.texter(program)
         session.add(SupportRequest(program_id=program.id, texter_id=texter.id, state="matched",
-                                   created_at=now - timedelta(hours=1),
-                                   matched_at=now - timedelta(minutes=50 - i)))  # fmt: skip
+                                   created_at=now - timedelta(days=10),
+                                   matched_at=now - timedelta(days=10) + timedelta(minutes=i)))  # fmt: skip
     session.flush()
-    report = reports.program_report(
-        session, program=program, since=now - timedelta(days=7), until=now
-    )
-    assert report.median_wait_minutes is None
-    assert report.requests.shown == "fewer than 5"
+    report = _dashboard(session, program, now).current
+    assert report.to_match.median is None
+    assert report.requests.shown == "hidden"
 
 
 def test_reports_page_shows_counts_only(client, admin, busy_program, session):
     peer = session.scalar(select(PeerProfile))
     assert peer is None  # nothing about people exists to leak; the page is counts alone
-    body = page(client.get(f"/admin/programs/{busy_program.id}/reports?days=30"))
+    body = page(client.get(f"/admin/programs/{busy_program.id}/reports?period=4w"))
     assert "Requests to talk" in body and ">21<" in body
-    assert "fewer than 5" in body
+    assert "hidden" in body
     assert "Texter " not in body

@@ -65,6 +65,7 @@ def test_new_invite_links_are_emailed_when_smtp_is_set(
         f"/admin/programs/{program.id}/volunteers", {"emails": "ana@example.com, ben@example.com"}
     ).get_data(as_text=True)
     assert body.count("Emailed") == 2
+    assert "Each link was emailed to its person." in body
     assert len(smtp_server.messages) == 2
     first = smtp_server.messages[0]
     assert "To: ana@example.com" in first and "From: hr@acme.example" in first
@@ -79,6 +80,7 @@ def test_a_failed_send_still_shows_the_link(app, client, admin_and_program, monk
         f"/admin/programs/{program.id}/volunteers", {"emails": "ana@example.com"}
     ).get_data(as_text=True)
     assert "Email failed: send the link yourself" in body
+    assert "0 emailed, 1 could not be sent." in body
     assert 'value="https://peerwork.test/invite/' in body
 
 
@@ -88,6 +90,15 @@ def test_without_smtp_nothing_is_mailed_and_no_email_badge_shows(client, admin_a
         f"/admin/programs/{program.id}/volunteers", {"emails": "ana@example.com"}
     ).get_data(as_text=True)
     assert "Emailed" not in body and "Email failed" not in body
+    assert "Nothing was emailed:</strong> email is not set up on this server." in body
+    assert "copy each link and send it yourself" in body
+
+
+def test_revoking_an_invite_asks_first(client, admin_and_program):
+    _, program = admin_and_program
+    client.post_form(f"/admin/programs/{program.id}/volunteers", {"emails": "ana@example.com"})
+    body = client.get(f"/admin/programs/{program.id}/volunteers").get_data(as_text=True)
+    assert 'data-confirm="Revoke the invite for ana@example.com? Their link stops working."' in body
 
 
 def test_smtp_url_forms():

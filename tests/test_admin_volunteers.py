@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import re
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
+from peerwork import conversations
+from peerwork.admin import volunteers
 from peerwork.extensions import get_dispatcher, get_vault
 from peerwork.models import (
     Conversation,
@@ -16,8 +20,9 @@ from peerwork.models import (
     SupportRequest,
     User,
 )
+from peerwork.peers import profile as profiles
 from peerwork.training.curriculum import install_default_curriculum
-from tests.helpers import accepted_conversation
+from tests.helpers import accepted_conversation, start_conversation
 
 
 @pytest.fixture
@@ -85,6 +90,21 @@ def test_invite_link_creates_a_peer_account_in_the_program(client, admin, progra
     assert user.roles == {"peer"} and [p.program_id for p in user.peer_profiles] == [program.id]
 
 
+def test_the_invite_page_says_who_invited_you_and_to_what(client, admin, program):
+    body = page(
+        client.post_form(f"/admin/programs/{program.id}/volunteers", {"emails": "dee@example.com"})
+    )
+    link = links_in(body)[0]
+    client.post_form("/logout")
+    invite_page = html.unescape(page(client.get(link.removeprefix("https://peerwork.test"))))
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", invite_page))
+    assert (
+        f"Hana Admin at Acme Health invited you to volunteer as a peer listener for "
+        f"{program.name}." in text
+    )
+    assert "The invitation is for dee@example.com" in text
+
+
 def test_a_list_with_a_bad_address_invites_nobody(client, admin, program, session):
     response = client.post_form(
         f"/admin/programs/{program.id}/volunteers", {"emails": "ok@example.com, not-an-email"}
@@ -134,6 +154,61 @@ def test_roster_shows_training_topics_availability_and_load(client, admin, progr
     assert "On now" in riley and "1 of 3" in riley
     taylor = body[body.index("Taylor Trainee") :]
     assert "In training" in taylor and "Off" in taylor
+
+
+def test_last_active_is_the_latest_sign_in_reply_or_availability_change(
+    client, admin, program, make, session, now
+):
+    talker = make.peer(program, alias="River")  # held three conversations, never signed in here
+    talker.user.name = "Riley Talker"
+    for hours_ago in (72, 30, 5):
+        conversation = start_conversation(session, make, program, talker, now)
+        conversations.peer_reply(
+            session,
+            conversation_id=conversation.id,
+            peer_profile_id=talker.id,
+            body="I'm here, take your time.",
+            now=now - timedelta(hours=hours_ago),
+            dispatcher=get_dispatcher(),
+        )
+    switcher = make.peer(program, alias="Sky", available=False)
+    switcher.user.name = "Sam Switcher"
+    switcher.user.last_login_at = now - timedelta(days=2)
+    profiles.set_available(
+        session,
+        peer_profile_id=switcher.id,
+        available=True,
+        now=now - timedelta(minutes=30),
+        dispatcher=get_dispatcher(),
+    )
+    quiet = make.peer(program, alias="Wren", certified=False, available=False)
+    quiet.user.name = "Quinn Quiet"
+    signed_in = make.peer(program, alias="Lark", available=False)
+    signed_in.user.name = "Sasha Signin"
+    signed_in.user.last_login_at = now - timedelta(days=3)
+    session.commit()
+    latest = volunteers.last_active(session, program)
+    assert latest[talker.id] == now - timedelta(hours=5)
+    assert latest[switcher.id] == now - timedelta(minutes=30)
+    assert latest[signed_in.id] == now - timedelta(days=3)
+    assert latest[quiet.id] is None
+    body = page(client.get(f"/admin/programs/{program.id}/volunteers"))
+
+    def last_active_of(name):
+        row = body[body.index(name) :]
+        return re.search(r'data-label="Last active">([^<]*)<', row).group(1)
+
+    assert last_active_of("Riley Talker") == "5 h ago"
+    assert last_active_of("Sam Switcher") == "30 min ago"
+    assert last_active_of("Sasha Signin") == "3 d ago"
+    assert last_active_of("Quinn Quiet") == "never"
+
+
+def test_signing_in_counts_as_active(client, make, program, session, now):
+    peer = make.peer(program, alias="River")
+    session.commit()
+    client.login(peer.user)
+    assert volunteers.last_active(session, program)[peer.id] == now
 
 
 # -- deactivate and promote -------------------------------------------------------------

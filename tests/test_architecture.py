@@ -24,17 +24,26 @@ ROOT = Path(__file__).resolve().parent.parent / "peerwork"
 # the layers below it, never from a layer above.
 LAYERS: list[set[str]] = [
     # the ground
-    {"clock", "config", "data", "logging_filters", "embedded_redis", "phones", "languages"},
+    {
+        "clock",
+        "config",
+        "data",
+        "logging_filters",
+        "embedded_redis",
+        "phones",
+        "console",
+        "languages",
+    },
     {"models", "extensions", "db", "queue", "privacy", "templating", "migrate"},
     {"audit", "accounts", "auth", "access"},
     # the channel, and the hours a program keeps
     {"sms", "hours"},
     # the domain
-    {"training", "safety", "matching", "checkins", "conversations"},
+    {"training", "safety", "matching", "checkins", "conversations", "insights"},
     # the three people
     {"texter", "peers", "admin", "main", "checkins.routes", "health", "guards"},
     # wiring: the app factory, job entry points, worker, demo data
-    {"app", "jobs", "worker", "scheduling", "demo"},
+    {"app", "jobs", "worker", "scheduling", "demo", "demo_history"},
     # entry points
     {"__init__", "cli", "__main__"},
 ]

@@ -40,7 +40,7 @@ def test_demo_data_is_a_live_program_with_certified_peers(session, now):
 
 
 def test_demo_data_loads_once(session, now):
-    demo.load(session, now=now)
+    demo.load(session, now=now, history=False)
     again = demo.load(session, now=now)
     assert not again.created
     assert (
@@ -49,7 +49,7 @@ def test_demo_data_loads_once(session, now):
 
 
 def test_demo_logins_work_in_the_browser_path(client, session, now):
-    summary = demo.load(session, now=now)
+    summary = demo.load(session, now=now, history=False)
     session.commit()
     role, email, password = summary.logins[0]
     response = client.post_form("/login", {"email": email, "password": password})

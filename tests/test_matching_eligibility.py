@@ -195,10 +195,29 @@ def test_a_peer_who_takes_any_topic_is_offered_every_topic(session, make, progra
     assert offered(session, request, now) == {anything.id}
 
 
-def test_a_request_without_topic_goes_to_any_peer(session, make, program, now):
+def test_a_request_without_topic_goes_only_to_peers_who_take_any_topic(session, make, program, now):
     stress = program.topics[0]
-    peer = make.peer(program, topics=[stress])
-    assert offered(session, request_for(session, make, program, now=now), now) == {peer.id}
+    make.peer(program, topics=[stress])
+    make.peer(program, topics=list(program.topics), any_topic=False)  # every topic, box unticked
+    anything = make.peer(program, topics=[stress], any_topic=True)
+    untopiced = request_for(session, make, program, now=now)
+    assert offered(session, untopiced, now) == {anything.id}
+
+
+def test_a_peer_who_ticks_any_topic_gets_untopiced_requests_and_one_who_does_not_never(
+    session, make, program, now
+):
+    ticked = make.peer(program, topics=[], any_topic=True)
+    unticked = make.peer(program, topics=[program.topics[1]], any_topic=False)
+    untopiced = request_for(session, make, program, now=now)
+    assert offered(session, untopiced, now) == {ticked.id}
+    assert eligibility.someone_available(session, untopiced, now)
+    ticked.accepts_any_topic = False
+    session.flush()
+    assert offered(session, untopiced, now) == set()
+    assert not eligibility.someone_available(session, untopiced, now)
+    topical = request_for(session, make, program, topic=program.topics[1], now=now)
+    assert offered(session, topical, now) == {unticked.id}
 
 
 @pytest.mark.parametrize("state", ["open", "declined", "expired", "withdrawn"])

@@ -67,10 +67,9 @@ def oracle(session, peer: PeerProfile, request, now, program) -> bool:
     # Schedules here are whole days, so the day alone decides.
     in_hours = bool(peer.availability.get(local_day))
     certified = peer.id in certified_ids(session, program)
-    topic_ok = (
-        request.topic_id is None
-        or peer.accepts_any_topic
-        or request.topic_id in {t.id for t in peer.topics}
+    # An untopiced request goes only to peers who take any topic.
+    topic_ok = peer.accepts_any_topic or (
+        request.topic_id is not None and request.topic_id in {t.id for t in peer.topics}
     )
     return (
         program.status == "live"

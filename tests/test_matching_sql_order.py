@@ -216,7 +216,7 @@ def check(
         for age in ages:
             past_conversation(session, program, history, peer, now - age)
         peers.append(peer)
-        topic_ok = not with_topic or spec["lists_topic"] or spec["any_topic"]
+        topic_ok = spec["any_topic"] or (with_topic and spec["lists_topic"])
         if (
             spec["available"]
             and spec["certified"]

@@ -66,7 +66,7 @@ def test_a_peer_half_way_through_training_is_never_offered(
             session,
             module_id=module.id,
             peer_profile_id=halfway.id,
-            answers=[q.correct_index for q in module.questions],
+            answers={q.id: q.correct_index for q in module.questions},
             now=now,
         )
     texters_ask(session, make, program, now)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from sqlalchemy import select
 
 from peerwork.auth import invites
 from peerwork.extensions import get_vault
-from peerwork.models import AuditEvent, PeerProfile, User
+from peerwork.matching import eligibility
+from peerwork.models import AuditEvent, PeerProfile, SupportRequest, User
 from peerwork.training.curriculum import install_default_curriculum
 from tests.factories import PASSWORD
 
@@ -137,3 +140,43 @@ def test_a_peer_may_end_a_day_at_24_00_but_not_start_one(client, session, newcom
     refused = client.post_form("/peer/profile", profile_form(program, mon_start="24:00"))
     assert refused.status_code == 400
     assert "Monday: enter times like 09:00 and 17:30." in refused.get_data(as_text=True)
+
+
+def test_the_any_topic_box_says_what_matching_does_and_matching_does_it(
+    client, session, make, newcomer, program, now
+):
+    page = html.unescape(client.get("/peer/onboarding").get_data(as_text=True))
+    assert eligibility.ANY_TOPIC_LABEL in page and eligibility.ANY_TOPIC_HINT in page
+    assert "wrote something that is not on the topic menu" in page
+    # The capacity hint agrees with the program's suggestion.
+    assert f"The program suggests {program.default_capacity}." in page
+    assert "One is a perfectly good number" not in page
+    open_now = {"wed_start": "09:00", "wed_end": "17:00"}  # it is Wednesday, 10:00 there
+    client.post_form("/peer/onboarding", profile_form(program, **open_now))  # box unticked
+    session.expire_all()
+    robin = session.get(PeerProfile, newcomer.id)
+    make.certify(robin)
+    robin.available = True
+    session.flush()
+    untopiced = SupportRequest(
+        program_id=program.id, texter_id=make.texter(program).id, state="waiting", created_at=now
+    )
+    session.add(untopiced)
+    session.flush()
+    found = {c.peer_profile_id for c in eligibility.eligible_peers(session, untopiced, now)}
+    assert robin.id not in found
+    client.post_form("/peer/profile", profile_form(program, any_topic="y", **open_now))
+    session.expire_all()
+    found = {c.peer_profile_id for c in eligibility.eligible_peers(session, untopiced, now)}
+    assert robin.id in found
+
+
+def test_the_workspace_says_the_program_has_not_launched(client, session, newcomer, program):
+    client.post_form("/peer/onboarding", profile_form(program))
+    program.status = "draft"
+    session.flush()
+    page = client.get("/peer/training").get_data(as_text=True)
+    assert f"{program.name} has not launched yet." in page
+    program.status = "live"
+    session.flush()
+    assert "has not launched yet" not in client.get("/peer/training").get_data(as_text=True)

@@ -129,7 +129,8 @@ def test_the_supervisor_opens_the_flagged_crisis_conversation_read_only(client, 
     assert "988" in main and "741741" in main and "HOME" in main and "911" in main
     # Two open alerts, each with its own button; no way to write to the texter.
     assert main.count('type="submit">Acknowledge') == 2
-    assert "<textarea" not in main and "/reply" not in main
+    # The one text box is the private note to the peer (issue #15), never a reply.
+    assert main.count("<textarea") == 1 and "/note" in main and "/reply" not in main
     # Never a phone number, in any form, anywhere on the page.
     digits = TEXTER_PHONE.removeprefix("+1")
     assert digits not in page and digits[3:] not in page

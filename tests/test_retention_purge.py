@@ -9,7 +9,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from peerwork.admin.reports import program_report
+from peerwork.admin import reports
+from peerwork.insights import export, periods
 from peerwork.models import Alert, CheckIn, Conversation, Message, SupportRequest
 from peerwork.privacy import retention
 
@@ -97,10 +98,9 @@ def _history(session, make, program, now, *, days: int):
 
 
 def _report(session, program, now):
-    report = program_report(session, program=program, since=now - timedelta(days=400), until=now)
-    data = asdict(report)
-    data.pop("program")
-    return data
+    period = periods.resolve(tz=program.timezone, now=now, preset="52w")
+    dashboard = reports.dashboard(session, program=program, period=period, now=now)
+    return [asdict(table) for table in export.tables(dashboard)]
 
 
 def _metadata(session):

@@ -170,3 +170,27 @@ def test_retiring_a_module_takes_it_out_of_training(client, admin, program, sess
     client.post_form(f"/admin/training/module/{module.id}/retire")
     session.expire_all()
     assert session.get(TrainingModule, module.id).retired_at is None
+
+
+def test_training_pages_stay_inside_the_program(client, admin, program, session):
+    module = first_module(session, program)
+    for url in (f"/admin/training/program/{program.id}", f"/admin/training/module/{module.id}"):
+        page = html.unescape(client.get(url).get_data(as_text=True))
+        assert 'aria-label="Program setup"' in page, url  # the program's tab bar
+        assert ">Audit log</a>" in page and ">Volunteers</a>" in page
+        assert f'href="/admin/training/program/{program.id}" aria-current="page">Training' in page
+
+
+def test_the_admin_sees_the_answers_and_the_pool_and_retiring_asks_first(
+    client, admin, program, session
+):
+    module = first_module(session, program)
+    page = html.unescape(client.get(f"/admin/training/module/{module.id}").get_data(as_text=True))
+    assert f"Each try asks 5 of these {len(module.questions)} questions." in page
+    question = module.questions[0]
+    assert question.choices[question.correct_index] in page
+    assert f'value="{question.correct_index + 1}"' in page  # the right choice, in authoring
+    assert f'data-confirm="Retire {module.title}?' in page
+    client.post_form(f"/admin/training/module/{module.id}/retire")
+    restored = client.get(f"/admin/training/module/{module.id}").get_data(as_text=True)
+    assert "Restore module" in restored and 'data-confirm="Retire' not in restored

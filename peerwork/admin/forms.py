@@ -15,7 +15,6 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
-    URL,
     DataRequired,
     InputRequired,
     Length,
@@ -29,7 +28,7 @@ from peerwork import phones
 from peerwork.hours import DAY_NAMES
 from peerwork.languages import DEFAULT as DEFAULT_LANGUAGE
 from peerwork.languages import FALLBACKS, LANGUAGES
-from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
+from peerwork.models import CHECKIN_CHOICES, WAIT_ALERT_MINUTES, WEEKDAYS
 from peerwork.sms import texts as sms_texts
 
 CHECKIN_LABELS = {
@@ -70,6 +69,37 @@ class NewProgramForm(FlaskForm):
     timezone = SelectField("Timezone", validators=[DataRequired()])
 
 
+class QuickStartForm(FlaskForm):
+    """Only what the admin alone knows; everything else starts from the defaults."""
+
+    name = StringField(
+        "Program name", validators=[DataRequired("Give the program a name."), Length(max=200)]
+    )
+    timezone = SelectField("Timezone", validators=[DataRequired()])
+    sms_number = StringField(
+        "SMS number employees will text",
+        validators=[DataRequired("Enter the program's SMS number."), PhoneNumber()],
+    )
+    contact_name = StringField(
+        "Name", validators=[DataRequired("Enter who gets crisis alerts."), Length(max=120)]
+    )
+    contact_phone = StringField(
+        "Mobile number for alerts",
+        validators=[DataRequired("Enter a mobile number for crisis alerts."), PhoneNumber()],
+    )
+    backup_name = StringField("Second person's name (optional)", validators=[Length(max=120)])
+    backup_phone = StringField("Second person's mobile (optional)", validators=[PhoneNumber()])
+    emails = TextAreaField("Volunteers' email addresses", validators=[Length(max=20000)])
+
+    def validate_backup_name(self, field):
+        if not (field.data or "").strip() and (self.backup_phone.data or "").strip():
+            raise ValidationError("Enter the second person's name, or clear their number.")
+
+    def validate_backup_phone(self, field):
+        if (self.backup_name.data or "").strip() and not field.data and not field.errors:
+            raise ValidationError("Enter the second person's mobile, or clear their name.")
+
+
 class MultiCheckboxField(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -97,6 +127,12 @@ class SettingsForm(FlaskForm):
         validators=[InputRequired("Enter a number."), NumberRange(1, 20)],
     )
     keep_requests_after_hours = BooleanField("Keep requests made after hours for opening time")
+    # DataRequired, not InputRequired: a post from an older page without this field
+    # keeps the stored value (the form is built from the program).
+    wait_alert_minutes = IntegerField(
+        "Minutes before a wait counts as long",
+        validators=[DataRequired("Enter a number."), NumberRange(*WAIT_ALERT_MINUTES)],
+    )
     checkin_default = SelectField(
         "Default check-in after a conversation",
         choices=choices((c, CHECKIN_LABELS[c]) for c in CHECKIN_CHOICES),
@@ -183,14 +219,8 @@ class ResourceForm(FlaskForm):
     )
     description = TextAreaField("What it offers", validators=[Length(max=1000)])
     phone = StringField("Phone or text number", validators=[Length(max=40)])
-    url = StringField(
-        "Web address",
-        validators=[
-            Optional(),
-            Length(max=300),
-            URL(message="Enter a full address like https://…"),
-        ],
-    )
+    # Normalized (https:// added) and checked by admin.resources.normalize_url.
+    url = StringField("Web address", validators=[Optional(), Length(max=300)])
     topic_ids = SelectMultipleField("Topics (none selected: every topic)", coerce=int)
 
 

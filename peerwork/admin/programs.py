@@ -10,7 +10,7 @@ numbers or texter-facing wording), and leaves the commit to the caller.
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -23,7 +23,7 @@ from peerwork.admin.setup_common import SetupError, record_change
 from peerwork.checkins.defaults import install_defaults
 from peerwork.languages import DEFAULT as DEFAULT_LANGUAGE
 from peerwork.languages import FALLBACKS, join_list
-from peerwork.models import WEEKDAYS, Program, Resource, states
+from peerwork.models import WAIT_ALERT_MINUTES, WEEKDAYS, Program, Resource, states
 from peerwork.sms import texts as sms_texts
 from peerwork.sms import wording as sms_wording
 from peerwork.training.curriculum import install_default_curriculum
@@ -37,6 +37,7 @@ SETTINGS_FIELDS = (
     "max_waves",
     "default_capacity",
     "keep_requests_after_hours",
+    "wait_alert_minutes",
     "checkin_default",
     "quiet_start",
     "quiet_end",
@@ -44,23 +45,6 @@ SETTINGS_FIELDS = (
     "languages",
     "language_fallback",
 )
-
-
-def timezone_choices() -> list[str]:
-    """IANA zones an admin may pick, with the common US zones first."""
-    common = [
-        "America/New_York",
-        "America/Chicago",
-        "America/Denver",
-        "America/Phoenix",
-        "America/Los_Angeles",
-        "America/Anchorage",
-        "Pacific/Honolulu",
-    ]
-    rest = sorted(
-        z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-    )
-    return common + [z for z in rest if z not in common]
 
 
 # -- programs --------------------------------------------------------------------------
@@ -152,6 +136,13 @@ def update_settings(
             raise SetupError(
                 "sms_number", "This number is already used by another program. Each needs its own."
             )
+    if "wait_alert_minutes" in values:
+        # After this many minutes supervisors are alerted and the texter hears an
+        # honest update (`safety.escalation.raise_wait_alerts`).
+        low, high = WAIT_ALERT_MINUTES
+        minutes = values["wait_alert_minutes"]
+        if not isinstance(minutes, int) or not low <= minutes <= high:
+            raise SetupError("wait_alert_minutes", f"Use {low} to {high} minutes.")
     for key in ("quiet_start", "quiet_end"):
         if key in values and not sms_hours.is_time(values[key]):
             raise SetupError(key, "Use a time like 21:00.")

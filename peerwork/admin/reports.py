@@ -1,138 +1,121 @@
-"""Anonymous aggregate reports: counts only, never content, small cells hidden.
+"""Reports: the forms of the Reports page and the two things it changes.
 
-A count between 1 and 4 is shown as "fewer than 5" so nobody can be singled
-out. Within a breakdown whose total is shown, a lone hidden cell could be
-worked out by subtraction, so the next smallest cell is hidden as well.
+The numbers come from `peerwork.insights` (aggregates over whole weeks, small
+cells hidden); this module only reads what the admin asked for, records each
+CSV export in the audit log, and keeps the program's minimum cell size.
 """
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import func, select
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
+from wtforms import DateField, IntegerField, RadioField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, Optional
 
-from peerwork.models import Alert, CheckIn, Conversation, Program, SupportRequest, Topic
-
-MIN_CELL = 5
-
-
-@dataclass
-class Cell:
-    label: str
-    count: int
-    hidden: bool = False
-
-    @property
-    def shown(self) -> str:
-        return f"fewer than {MIN_CELL}" if self.hidden else str(self.count)
+from peerwork import audit
+from peerwork.insights import cells, export, periods
+from peerwork.insights.dashboard import Dashboard, program_dashboard
+from peerwork.models import Program
 
 
-def _cell(label: str, count: int) -> Cell:
-    hidden = 0 < count < MIN_CELL
-    # A hidden cell keeps no exact value that a template could leak.
-    return Cell(label, 0 if hidden else count, hidden=hidden)
+def _choices(pairs) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
-def _suppress_group(cells: list[Cell]) -> list[Cell]:
-    hidden = [c for c in cells if c.hidden]
-    if len(hidden) == 1:
-        visible = sorted((c for c in cells if not c.hidden and c.count > 0), key=lambda c: c.count)
-        if visible:
-            visible[0].hidden, visible[0].count = True, 0
-    return cells
+class PeriodForm(FlaskForm):
+    """Which weeks to report on: a preset, or a first and last day."""
 
+    class Meta:
+        csrf = False  # a GET form: choosing a period changes nothing
 
-@dataclass
-class ProgramReport:
-    program: Program
-    since: datetime
-    until: datetime
-    requests: Cell
-    conversations: Cell
-    crisis_alerts: Cell
-    checkins_answered: Cell
-    matched: int
-    median_wait_minutes: float | None  # None: too few matches to show
-    by_topic: list[Cell] = field(default_factory=list)
-    checkin_scores: list[Cell] = field(default_factory=list)
-
-
-def program_report(
-    session: Session, *, program: Program, since: datetime, until: datetime
-) -> ProgramReport:
-    """Counts for one program between `since` and `until` (UTC)."""
-
-    def count(column, *where) -> int:
-        return session.scalar(select(func.count(column)).where(*where)) or 0
-
-    req_window = (
-        SupportRequest.program_id == program.id,
-        SupportRequest.created_at >= since,
-        SupportRequest.created_at < until,
+    period = RadioField(
+        "Period",
+        choices=_choices([*periods.PRESET_LABELS.items(), ("custom", "Choose dates")]),
+        default=periods.DEFAULT_PRESET,
+        validators=[Optional()],
     )
-    requests = count(SupportRequest.id, *req_window)
-    conversations = count(
-        Conversation.id,
-        Conversation.program_id == program.id,
-        Conversation.started_at >= since,
-        Conversation.started_at < until,
+    start = DateField("First day", validators=[Optional()])
+    end = DateField("Last day", validators=[Optional()])
+
+
+class ExportForm(FlaskForm):
+    """A CSV download is a recorded action, so it is a POST with CSRF (the period in hidden fields)."""
+
+    period = StringField(validators=[Optional()])
+    start = DateField(validators=[Optional()])
+    end = DateField(validators=[Optional()])
+
+
+class MinCellForm(FlaskForm):
+    min_cell = IntegerField(
+        "Hide any count below",
+        validators=[
+            InputRequired(),
+            NumberRange(
+                min=cells.MIN_CELL_FLOOR, max=100, message="Choose a number from 5 to 100."
+            ),
+        ],
     )
-    crisis = count(
-        Alert.id,
-        Alert.program_id == program.id,
-        Alert.kind == "crisis",
-        Alert.created_at >= since,
-        Alert.created_at < until,
-    )
-    waits = [
-        (matched - created).total_seconds() / 60
-        for created, matched in session.execute(
-            select(SupportRequest.created_at, SupportRequest.matched_at).where(
-                *req_window, SupportRequest.matched_at.is_not(None)
-            )
+
+
+def chosen_period(program: Program, form, *, now: datetime) -> periods.Period:
+    """The period a period or export form names (PeriodError if it cannot be reported on)."""
+    if form.period.data == "custom":
+        return periods.resolve(
+            tz=program.timezone, now=now, start=form.start.data, end=form.end.data
         )
-    ]
-    median = round(statistics.median(waits), 1) if len(waits) >= MIN_CELL else None
+    return periods.resolve(tz=program.timezone, now=now, preset=form.period.data)
 
-    topic_rows = session.execute(
-        select(Topic.name, func.count(SupportRequest.id))
-        .select_from(SupportRequest)
-        .outerjoin(Topic, Topic.id == SupportRequest.topic_id)
-        .where(*req_window)
-        .group_by(Topic.name)
-    ).all()
-    by_topic = _suppress_group(
-        sorted(
-            (_cell(name or "No topic chosen", n) for name, n in topic_rows),
-            key=lambda c: (-c.count, c.label),
-        )
+
+def dashboard(
+    session: Session, *, program: Program, period: periods.Period, now: datetime
+) -> Dashboard:
+    """The program's dashboard at its own minimum cell size."""
+    return program_dashboard(
+        session, program_id=program.id, period=period, now=now, k=cells.min_cell(program)
     )
-    score_rows = dict(
-        session.execute(
-            select(CheckIn.score, func.count(CheckIn.id))
-            .where(
-                CheckIn.program_id == program.id,
-                CheckIn.answered_at >= since,
-                CheckIn.answered_at < until,
-                CheckIn.score.is_not(None),
-            )
-            .group_by(CheckIn.score)
-        ).all()
+
+
+def export_csv(
+    session: Session, *, program: Program, period: periods.Period, now: datetime, actor
+) -> str:
+    """The dashboard as CSV; the export is written to the audit log."""
+    csv_text = export.to_csv(
+        dashboard(session, program=program, period=period, now=now), program.name
     )
-    scores = _suppress_group([_cell(str(s), score_rows.get(s, 0)) for s in range(1, 6)])
-    return ProgramReport(
-        program=program,
-        since=since,
-        until=until,
-        requests=_cell("Requests", requests),
-        conversations=_cell("Conversations", conversations),
-        crisis_alerts=_cell("Crisis alerts", crisis),
-        checkins_answered=_cell("Check-ins answered", sum(score_rows.values())),
-        matched=len(waits),
-        median_wait_minutes=median,
-        by_topic=by_topic,
-        checkin_scores=scores,
+    audit.record_for_program(
+        session,
+        program,
+        action="reports.export_csv",
+        now=now,
+        actor=actor,
+        object_type="program",
+        object_id=program.id,
+        details={
+            "first_day": period.first_monday.isoformat(),
+            "weeks": period.weeks,
+            "min_cell": cells.min_cell(program),
+        },
     )
+    return csv_text
+
+
+def set_min_cell(session: Session, *, program: Program, value: int, now: datetime, actor) -> None:
+    """Change the program's minimum cell size (never below the floor); audited."""
+    value = max(cells.MIN_CELL_FLOOR, int(value))
+    if value == program.report_min_cell:
+        return
+    audit.record_for_program(
+        session,
+        program,
+        action="reports.min_cell",
+        now=now,
+        actor=actor,
+        object_type="program",
+        object_id=program.id,
+        details={"from": program.report_min_cell, "to": value},
+    )
+    program.report_min_cell = value

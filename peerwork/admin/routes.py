@@ -6,7 +6,15 @@ view module registers its pages on the blueprint.
 
 from __future__ import annotations
 
-from peerwork.admin.views import contacts, people, reports, resources, setup, topics  # noqa: F401
+from peerwork.admin.views import (  # noqa: F401
+    contacts,
+    people,
+    quickstart,
+    reports,
+    resources,
+    setup,
+    topics,
+)
 from peerwork.admin.views.common import bp
 
 __all__ = ["bp"]

@@ -9,7 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peerwork import audit
@@ -205,6 +205,34 @@ class RosterRow:
     supervisor: bool
     admin: bool
     open_days: list[str]
+    last_active: datetime | None = None
+
+
+def last_active(session: Session, program: Program) -> dict[int, datetime | None]:
+    """Per peer profile: the latest of their last sign-in, reply and availability change.
+
+    The availability switch stamps `User.last_seen_at` (peers/profile.py); a
+    reply is the conversation's `last_peer_message_at`, so history made before
+    the peer ever signed in on this device still counts.
+    """
+    replied = dict(
+        session.execute(
+            select(Conversation.peer_profile_id, func.max(Conversation.last_peer_message_at))
+            .where(Conversation.program_id == program.id)
+            .group_by(Conversation.peer_profile_id)
+        ).all()
+    )
+    rows = session.execute(
+        select(PeerProfile.id, User.last_login_at, User.last_seen_at)
+        .join(User, User.id == PeerProfile.user_id)
+        .where(PeerProfile.program_id == program.id)
+    ).all()
+    return {
+        profile_id: max(
+            (t for t in (login, seen, replied.get(profile_id)) if t is not None), default=None
+        )
+        for profile_id, login, seen in rows
+    }
 
 
 def roster(session: Session, program: Program, now: datetime) -> list[RosterRow]:
@@ -215,6 +243,7 @@ def roster(session: Session, program: Program, now: datetime) -> list[RosterRow]
         .where(PeerProfile.program_id == program.id)
         .order_by(User.active.desc(), User.name)
     ).all()
+    active_at = last_active(session, program)
     rows = []
     for profile in profiles:
         roles = profile.user.roles
@@ -227,6 +256,7 @@ def roster(session: Session, program: Program, now: datetime) -> list[RosterRow]
                 supervisor="supervisor" in roles,
                 admin="admin" in roles,
                 open_days=[d for d, spans in (profile.availability or {}).items() if spans],
+                last_active=active_at.get(profile.id),
             )
         )
     return rows

@@ -19,7 +19,7 @@ from peerwork.auth.passwords import (
 )
 from peerwork.auth.ratelimit import LoginLimiter
 from peerwork.extensions import db, get_redis
-from peerwork.models import User
+from peerwork.models import Organization, Program, User
 
 bp = Blueprint("auth", __name__)
 
@@ -151,4 +151,12 @@ def accept_invite(token: str):
             flash("Welcome to peerwork. Your account is ready.", "success")
             return redirect(url_for("main.dashboard"))
     status = 400 if request.method == "POST" else 200
-    return render_template("auth/invite.html", form=form, invite=invite, error=error), status
+    return render_template(
+        "auth/invite.html",
+        form=form,
+        invite=invite,
+        error=error,
+        organization=db.session.get(Organization, invite.organization_id),
+        program=db.session.get(Program, invite.program_id) if invite.program_id else None,
+        inviter=db.session.get(User, invite.created_by_id) if invite.created_by_id else None,
+    ), status

@@ -9,8 +9,10 @@ A peer is eligible for a support request when all of these hold:
 - the "available now" switch is on and now (program timezone) falls inside
   the peer's weekly availability;
 - the peer is under capacity (`active_conversations < capacity`);
-- the peer lists the request's topic, takes any topic, or the request has
-  no topic;
+- the peer lists the request's topic or takes any topic (`ANY_TOPIC_LABEL`);
+  a request without a topic (the texter wrote something that matched no
+  topic on the menu) goes only to peers who take any topic, since it may be
+  about a subject a peer chose to stay away from;
 - where the program waits for a peer who speaks the texter's language
   (`Program.language_fallback == "wait"`), the peer lists that language;
 - the peer is not cooling down from this request: no open offer for it,
@@ -77,6 +79,16 @@ from peerwork.models import (
 from peerwork.models._types import UTCDateTime
 
 # A peer who let an offer of this request lapse is asked again after this.
+# What a peer ticks to take any topic, and what it means: onboarding and the
+# profile page show these words, so the text and the rule come from one place.
+ANY_TOPIC_LABEL = "I can take any topic"
+ANY_TOPIC_HINT = (
+    "You may be offered requests on every topic, and the requests where the texter "
+    "wrote something that is not on the topic menu. Leave it unticked to be offered "
+    "only the topics you chose."
+)
+
+
 LAPSE_COOLDOWN = timedelta(minutes=2)
 # A peer who declined this request is asked again only after this.
 DECLINE_COOLDOWN = timedelta(minutes=15)
@@ -315,7 +327,9 @@ def _candidate_statement(
         topic_ok = [or_(PeerProfile.accepts_any_topic.is_(True), PeerProfile.id.in_(listed))]
         source = PeerProfile.__table__
     else:
+        # No topic: only the peers who take any topic (see ANY_TOPIC_HINT).
         topic_fit = literal_column("1")
+        topic_ok = [PeerProfile.accepts_any_topic.is_(True)]
         source = PeerProfile.__table__
     language = bindparam("language", type_=Text)
     language_fit = case((speaks(language), 1), else_=0)

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Session
 from peerwork import audit, hours
 from peerwork.matching import eligibility, ranking
 from peerwork.models import (
+    Alert,
     AuditEvent,
     Conversation,
     Offer,
@@ -76,6 +77,19 @@ TAKEN = "Another peer accepted this request first."
 EXPIRED = "This offer has expired."
 AT_CAPACITY = "You're at your limit of conversations right now. End one to accept another."
 GONE = "This request is no longer waiting for a peer."
+NOT_FREE = "That peer can't take it right now: they are switched off, busy or at their limit."
+ALREADY_ASKED = "That peer already has this request in front of them."
+NOBODY_FREE = "No peer who can take it is available right now."
+# Requests a supervisor can act on from the queue.
+ACTIONABLE_STATES = ("offering", "waiting")
+
+
+class NotWaiting(OfferUnavailable):
+    """A supervisor acted on a request that was matched, cancelled or closed meanwhile."""
+
+    def __init__(self, request: SupportRequest | None) -> None:
+        super().__init__(GONE)
+        self.request = request
 
 
 # -- opening a request -------------------------------------------------------------
@@ -217,6 +231,21 @@ def _send_wave(
         if request.state == "waiting" and schedule_reoffer:
             _schedule_reoffer(session, request, now, dispatcher)
         return []
+    _offer_wave(session, request, program, candidates, now, dispatcher, budget=budget)
+    return candidates
+
+
+def _offer_wave(
+    session: Session,
+    request: SupportRequest,
+    program: Program,
+    candidates: list[ranking.Candidate],
+    now: datetime,
+    dispatcher,
+    *,
+    budget: dict[int, int] | None = None,
+) -> None:
+    """Write one wave of offers to `candidates`, set its expiry job and alert them by SMS."""
     if request.state != "offering":
         states.SUPPORT_REQUEST.advance(request, "offering")
     request.wave += 1
@@ -252,7 +281,6 @@ def _send_wave(
         job_id=f"expire-{request.id}-{request.wave}",
     )
     _alert_peers(session, program, request, [c for c in candidates if c.wants_sms], now, dispatcher)
-    return candidates
 
 
 def _schedule_reoffer(session: Session, request: SupportRequest, now: datetime, dispatcher):
@@ -517,7 +545,35 @@ def _accept(session: Session, offer: Offer, now: datetime) -> Conversation:
     session.add(conversation)
     session.flush()
     _withdraw_open(session, request.id, now)
+    _link_alerts(session, request, conversation)
     return conversation
+
+
+def _link_alerts(session: Session, request: SupportRequest, conversation: Conversation) -> None:
+    """Alerts raised while the texter waited belong to the conversation that came of it.
+
+    Those raised on the request, and a crisis raised on the texter before any
+    request existed that nobody has acknowledged yet: the conversation page
+    shows them and can acknowledge them.
+    """
+    session.execute(
+        update(Alert)
+        .where(Alert.request_id == request.id, Alert.conversation_id.is_(None))
+        .values(conversation_id=conversation.id)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(Alert)
+        .where(
+            Alert.kind == "crisis",
+            Alert.texter_id == request.texter_id,
+            Alert.request_id.is_(None),
+            Alert.conversation_id.is_(None),
+            Alert.state.in_(states.ALERT.sources("acknowledged")),
+        )
+        .values(conversation_id=conversation.id, request_id=request.id)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _withdraw_open(session: Session, request_id: int, now: datetime) -> int:
@@ -633,6 +689,99 @@ def cancel_request(session: Session, *, request_id: int, now: datetime, dispatch
         _withdraw_open(session, request_id, now)
     session.expire_all()
     return bool(cancelled)
+
+
+# -- a supervisor's hand on the queue --------------------------------------------------
+
+
+def _actionable(session: Session, request_id: int) -> SupportRequest:
+    """The request locked, still waiting for a peer; NotWaiting when it moved on."""
+    request = _lock_request(session, request_id)
+    if request is None or request.state not in ACTIONABLE_STATES:
+        raise NotWaiting(request)
+    return request
+
+
+def supervisor_wave(
+    session: Session,
+    *,
+    request_id: int,
+    now: datetime,
+    dispatcher,
+    peer_profile_id: int | None = None,
+) -> list[int]:
+    """A supervisor offers a waiting request to one chosen peer, or to everyone free now.
+
+    Cool-downs are the matching sweep's manners, not a supervisor's: anyone
+    eligible and free is asked, except who already holds an open offer for it.
+    The request's row lock orders this against accepts and waves, so a
+    request matched meanwhile raises NotWaiting instead of being offered twice.
+    Returns the peers asked.
+    """
+    request = _actionable(session, request_id)
+    _expire_overdue(session, request_id, now)
+    program = session.get(Program, request.program_id)
+    free = eligibility.eligible_peers(session, request, now, mind_offers=False)
+    holding = set(
+        session.scalars(
+            select(Offer.peer_profile_id).where(
+                Offer.request_id == request_id, Offer.state == "open"
+            )
+        )
+    )
+    if peer_profile_id is not None:
+        chosen = [c for c in free if c.peer_profile_id == peer_profile_id]
+        if not chosen:
+            raise OfferUnavailable(NOT_FREE)
+        if peer_profile_id in holding:
+            raise OfferUnavailable(ALREADY_ASKED)
+    else:
+        chosen = [c for c in free if c.peer_profile_id not in holding]
+        if not chosen:
+            raise OfferUnavailable(ALREADY_ASKED if free else NOBODY_FREE)
+    _offer_wave(session, request, program, chosen, now, dispatcher)
+    session.flush()
+    return [c.peer_profile_id for c in chosen]
+
+
+def take_request(
+    session: Session, *, request_id: int, peer_profile_id: int, now: datetime, dispatcher
+) -> Conversation:
+    """A certified supervisor takes a waiting request themselves: an offer they accept at once.
+
+    The accept is `accept_offer`'s, so it races every other accept on the
+    same terms (and refuses past the supervisor's own capacity).
+    """
+    request = _actionable(session, request_id)
+    _expire_overdue(session, request_id, now)
+    offer_id = session.scalar(
+        select(Offer.id).where(
+            Offer.request_id == request_id,
+            Offer.peer_profile_id == peer_profile_id,
+            Offer.state == "open",
+        )
+    )
+    if offer_id is None:
+        program = session.get(Program, request.program_id)
+        offer = Offer(
+            request_id=request.id,
+            peer_profile_id=peer_profile_id,
+            wave=request.wave,
+            state="open",
+            created_at=now,
+            expires_at=now + timedelta(seconds=program.offer_timeout_seconds),
+        )
+        session.add(offer)
+        session.flush()
+        offer_id = offer.id
+    return accept_offer(
+        session, offer_id=offer_id, peer_profile_id=peer_profile_id, now=now, dispatcher=dispatcher
+    )
+
+
+def still_waiting(session: Session, *, request_id: int) -> SupportRequest:
+    """Lock a request a supervisor is about to act on; NotWaiting when it moved on."""
+    return _actionable(session, request_id)
 
 
 # -- the queue -----------------------------------------------------------------------

@@ -4,14 +4,22 @@ May import: db, clock (nothing else from peerwork: every layer imports it).
 """
 
 from peerwork.models.care import CheckIn, CrisisPlan, Resource, SkillCard
-from peerwork.models.org import CHECKIN_CHOICES, WEEKDAYS, Organization, Program, Topic
+from peerwork.models.org import (
+    CHECKIN_CHOICES,
+    WAIT_ALERT_MINUTES,
+    WEEKDAYS,
+    Organization,
+    Program,
+    Topic,
+)
 from peerwork.models.people import Invite, Membership, PeerProfile, User, peer_topics
-from peerwork.models.safety import Alert, AuditEvent, EscalationContact
+from peerwork.models.safety import Alert, AuditEvent, EscalationContact, SupervisorNote
 from peerwork.models.texting import Conversation, Message, Offer, SupportRequest, Texter
 from peerwork.models.training import TrainingAttempt, TrainingModule, TrainingQuestion
 
 __all__ = [
     "CHECKIN_CHOICES",
+    "WAIT_ALERT_MINUTES",
     "WEEKDAYS",
     "Alert",
     "AuditEvent",
@@ -28,6 +36,7 @@ __all__ = [
     "Program",
     "Resource",
     "SkillCard",
+    "SupervisorNote",
     "SupportRequest",
     "Texter",
     "Topic",

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    func,
+    or_,
+)
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from peerwork import clock
@@ -20,6 +32,7 @@ class CheckIn(Base):
         one_of("kind", ("followup", "recurring"), "kind_valid"),
         CheckConstraint("score IS NULL OR score BETWEEN 1 AND 5", name="score_range"),
         Index("ix_checkins_state_due_at", "state", "due_at"),
+        Index("ix_checkins_program_answered", "program_id", "answered_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -96,3 +109,16 @@ class Resource(Base):
     topic_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # empty: every topic
     position: Mapped[int] = mapped_column(Integer, default=0)
     retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @hybrid_property
+    def reachable(self) -> bool:
+        """It has a phone number or a web address: only then is it ever texted."""
+        return bool((self.phone or "").strip() or (self.url or "").strip())
+
+    @reachable.inplace.expression
+    @classmethod
+    def _reachable_expression(cls):
+        return or_(
+            func.coalesce(func.trim(cls.phone), "") != "",
+            func.coalesce(func.trim(cls.url), "") != "",
+        )

@@ -27,6 +27,8 @@ from peerwork.models._types import UTCDateTime, one_of
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHECKIN_CHOICES = ("none", "1d", "3d", "1w")
 LANGUAGE_FALLBACKS = tuple(FALLBACKS)
+# Minutes a texter may wait for a peer before the long-wait alert (an admin setting).
+WAIT_ALERT_MINUTES = (2, 120)
 
 
 def default_hours() -> dict[str, list[list[str]]]:
@@ -55,6 +57,11 @@ class Program(Base):
         CheckConstraint("max_waves BETWEEN 1 AND 20", name="max_waves_range"),
         CheckConstraint("default_capacity BETWEEN 1 AND 20", name="default_capacity_range"),
         CheckConstraint("retention_days BETWEEN 1 AND 3650", name="retention_range"),
+        CheckConstraint(
+            f"wait_alert_minutes BETWEEN {WAIT_ALERT_MINUTES[0]} AND {WAIT_ALERT_MINUTES[1]}",
+            name="wait_alert_range",
+        ),
+        CheckConstraint("report_min_cell BETWEEN 5 AND 100", name="report_min_cell_range"),
         UniqueConstraint("organization_id", "name"),
     )
 
@@ -94,6 +101,8 @@ class Program(Base):
     retention_days: Mapped[int] = mapped_column(Integer, default=90)
     messages_per_second: Mapped[int] = mapped_column(Integer, default=1)
     retrain_grace_days: Mapped[int] = mapped_column(Integer, default=14)
+    # Reports hide any count below this (never below 5; see insights/cells.py).
+    report_min_cell: Mapped[int] = mapped_column(Integer, default=5, server_default="5")
     training_published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     launched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

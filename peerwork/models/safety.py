@@ -13,6 +13,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -48,6 +49,7 @@ class Alert(Base):
         one_of("kind", ALERT_KINDS, "kind_valid"),
         one_of("state", states.ALERT.states, "state_valid"),
         Index("ix_alerts_program_state", "program_id", "state"),
+        Index("ix_alerts_program_created", "program_id", "created_at"),
         # One crisis alert and one unanswered follow-up per message, whoever races.
         UniqueConstraint("kind", "message_id", name="uq_alerts_kind_message"),
     )
@@ -100,4 +102,33 @@ class AuditEvent(Base):
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[int | None] = mapped_column(Integer)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
+
+
+SUPERVISOR_NOTE_KINDS = ("joined", "note")
+
+
+class SupervisorNote(Base):
+    """A supervisor on a peer's conversation: "joined", or a private note to the peer.
+
+    Never a Message: nothing here can reach the outbox, so the texter never
+    receives it. The body is staff-written and erased by the retention purge
+    with the conversation's messages.
+    """
+
+    __tablename__ = "supervisor_notes"
+    __table_args__ = (
+        one_of("kind", SUPERVISOR_NOTE_KINDS, "kind_valid"),
+        Index("ix_supervisor_notes_conversation_id_id", "conversation_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    program_id: Mapped[int] = mapped_column(
+        ForeignKey("programs.id", ondelete="CASCADE"), index=True
+    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    author_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author_label: Mapped[str] = mapped_column(String(120))  # the supervisor's name at the time
+    kind: Mapped[str] = mapped_column(String(8), default="note")
+    body: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -81,6 +81,17 @@ class SupportRequest(Base):
             postgresql_where=text(_OPEN_REQUEST_SQL),
         ),
         Index("ix_support_requests_program_state", "program_id", "state"),
+        # Reports read a program's requests of a period from this index alone (covering).
+        Index(
+            "ix_support_requests_report",
+            "program_id",
+            "created_at",
+            "topic_id",
+            "matched_at",
+            "closed_at",
+            "preferred_peer_id",
+            "id",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -155,6 +166,15 @@ class Conversation(Base):
         Index("ix_conversations_peer_state", "peer_profile_id", "state"),
         # Fairness in matching counts each peer's conversations of the last week.
         Index("ix_conversations_peer_started", "peer_profile_id", "started_at"),
+        # Reports join each request to its conversation from this index alone (covering).
+        Index(
+            "ix_conversations_report",
+            "request_id",
+            "first_peer_message_at",
+            "peer_profile_id",
+            "ended_at",
+            "outcome",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -181,6 +201,8 @@ class Conversation(Base):
     peer_last_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_texter_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_peer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The first human reply (reports: how long a texter waited to hear from a person).
+    first_peer_message_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[SupportRequest] = relationship()
 

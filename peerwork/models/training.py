@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -89,5 +90,6 @@ class TrainingAttempt(Base):
     module_version: Mapped[int] = mapped_column(Integer)
     score: Mapped[int] = mapped_column(Integer)
     passed: Mapped[bool] = mapped_column(Boolean)
-    answers: Mapped[list[int]] = mapped_column(JSON, default=list)
+    # {"draw": seed, "chosen": [[question_id, choice index or -1], ...]}; older rows: a list.
+    answers: Mapped[Any] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)

@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -21,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from peerwork.conversations import MAX_REPLY_CHARS
 from peerwork.hours import DAY_NAMES
 from peerwork.languages import LANGUAGES
+from peerwork.matching.eligibility import ANY_TOPIC_LABEL
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 
 OUTCOMES = (
@@ -54,7 +56,7 @@ class ProfileForm(FlaskForm):
         "Alias (the name texters see)", validators=[DataRequired(), Length(min=2, max=30)]
     )
     topics = MultiCheckboxField("Topics you feel able to support", coerce=int)
-    any_topic = BooleanField("I can take any topic")
+    any_topic = BooleanField(ANY_TOPIC_LABEL)
     capacity = IntegerField(
         "How many conversations can you hold at once?",
         validators=[InputRequired(), NumberRange(min=1, max=20)],
@@ -118,21 +120,25 @@ class ConfirmForm(FlaskForm):
     """A button with a CSRF token."""
 
 
-def quiz_form(questions, formdata=None):
-    """A form with one radio group per question (fields q0, q1, ...)."""
+class QuizForm(FlaskForm):
+    """The CSRF token and the signed draw; the answers are read through the draw."""
 
-    class QuizForm(FlaskForm):
-        pass
+    draw = HiddenField(validators=[DataRequired()])
 
-    for i, question in enumerate(questions):
-        setattr(
-            QuizForm,
-            f"q{i}",
-            RadioField(
-                question.prompt,
-                choices=choices(enumerate(question.choices)),
-                coerce=int,
-                validators=[Optional()],
-            ),
-        )
-    return QuizForm(formdata=formdata) if formdata is not None else QuizForm()
+
+class OfferToPeerForm(FlaskForm):
+    """A supervisor's choice of peer for a waiting texter (choices set per request)."""
+
+    # Whether the peer is still free is the domain's to say, with a clear message.
+    peer_profile_id = SelectField(
+        "Offer to", coerce=int, validators=[InputRequired()], validate_choice=False
+    )
+
+
+class NoteToPeerForm(FlaskForm):
+    """A supervisor's private note to the peer on a conversation: never texted."""
+
+    body = TextAreaField(
+        "Note to the peer (the texter never sees it)",
+        validators=[DataRequired(message="Write a note for the peer first."), Length(max=1000)],
+    )

@@ -183,6 +183,8 @@ def set_available(
         if missing:
             raise ProfileError("available", " ".join(missing))
     profile.available = available
+    # The roster's "last active" reads this (with sign-ins and replies).
+    profile.user.last_seen_at = now
     session.flush()
     if available:
         offers.wake_waiting(session, program_id=profile.program_id, now=now, dispatcher=dispatcher)

@@ -21,8 +21,14 @@ from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, PeerProfile, Program, Texter
 from peerwork.peers import forms, workspace
 from peerwork.peers import profile as profiles
-from peerwork.peers.views import supervise, training  # noqa: F401  (registers their pages)
+from peerwork.peers.views import (  # noqa: F401  (registers their pages)
+    figures,
+    queue,
+    supervise,
+    training,
+)
 from peerwork.peers.views.common import bp, current_profile, training_summary
+from peerwork.safety import supervision
 
 __all__ = ["bp"]
 
@@ -159,6 +165,7 @@ def profile():
         days=WEEKDAYS,
         day_names=DAY_NAMES,
         has_phone=profile.alert_phone_encrypted is not None,
+        any_topic_hint=eligibility.ANY_TOPIC_HINT,
     ), status
 
 
@@ -278,6 +285,8 @@ def _render_conversation(profile, conversation, *, reply=None, flag=None, status
         reply=reply,
         flag=flag or forms.FlagForm(formdata=None),
         last_message_id=max((m.id for m in messages), default=0),
+        notes=supervision.notes_on(db.session, conversation.id),
+        last_note_id=supervision.last_note_id(db.session, conversation.id),
         own_words=None if topic else workspace.own_words(messages),
         needs_wrap_up=conversations.needs_wrap_up(conversation),
         checkin_label=forms.CHECKIN_LABELS.get(conversation.checkin_choice)
@@ -313,6 +322,8 @@ def conversation_poll(conversation_id: int):
             "state": conversation.state,
             "last_message_id": max((m.id for m in messages), default=0),
             "is_crisis": conversation.is_crisis,
+            # A supervisor's note or arrival refreshes the page as a message does.
+            "last_note_id": supervision.last_note_id(db.session, conversation.id),
         }
     )
 

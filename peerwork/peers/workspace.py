@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from peerwork import conversations, languages
@@ -29,6 +29,7 @@ from peerwork.models import (
     User,
     states,
 )
+from peerwork.safety import supervision
 from peerwork.safety.detect import category_label, language_name
 
 
@@ -208,7 +209,11 @@ def resources_for(session: Session, conversation: Conversation) -> list[Resource
     """The program's directory entries that fit the conversation's topic."""
     rows = session.scalars(
         select(Resource)
-        .where(Resource.program_id == conversation.program_id, Resource.retired_at.is_(None))
+        .where(
+            Resource.program_id == conversation.program_id,
+            Resource.retired_at.is_(None),
+            Resource.reachable,  # a peer may paste it into a text
+        )
         .order_by(Resource.position, Resource.id)
     ).all()
     return [r for r in rows if not r.topic_ids or conversation.topic_id in r.topic_ids]
@@ -274,6 +279,8 @@ class AlertView:
     conversation_active: bool
     language: str | None = None
     detected_by: str | None = None
+    request_id: int | None = None
+    waiting: bool = False  # raised on a request still waiting for a peer: the queue can act
 
     @property
     def category_name(self) -> str:
@@ -289,8 +296,16 @@ class AlertView:
 def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
     """Unacknowledged alerts across the organization's programs, crises first."""
     rows = session.execute(
-        select(Alert, Program.name, Texter.pseudonym, PeerProfile.alias, Conversation.state)
+        select(
+            Alert,
+            Program.name,
+            Texter.pseudonym,
+            PeerProfile.alias,
+            Conversation.state,
+            SupportRequest.state,
+        )
         .join(Program, Program.id == Alert.program_id)
+        .outerjoin(SupportRequest, SupportRequest.id == Alert.request_id)
         .outerjoin(Texter, Texter.id == Alert.texter_id)
         .outerjoin(Conversation, Conversation.id == Alert.conversation_id)
         .outerjoin(PeerProfile, PeerProfile.id == Conversation.peer_profile_id)
@@ -315,8 +330,10 @@ def open_alerts(session: Session, organization_id: int) -> list[AlertView]:
             conversation_active=conv_state == "active",
             language=alert.language,
             detected_by=alert.detected_by,
+            request_id=alert.request_id,
+            waiting=request_state in ("offering", "waiting"),
         )
-        for alert, program, pseudonym, alias, conv_state in rows
+        for alert, program, pseudonym, alias, conv_state, request_state in rows
     ]
 
 
@@ -368,6 +385,7 @@ class SupervisedConversation:
     topic: str
     messages: list[Message]
     alerts: list[SupervisedAlert]
+    notes: list = ()
 
     @property
     def categories(self) -> list[str]:
@@ -393,7 +411,14 @@ def supervised_conversation(
     Only conversations that asked for a supervisor (a flag, a crisis, any alert):
     a supervisor does not browse peers' ordinary conversations.
     """
-    has_alert = select(Alert.id).where(Alert.conversation_id == Conversation.id).exists()
+    has_alert = (
+        select(Alert.id)
+        .where(
+            (Alert.conversation_id == Conversation.id)
+            | (Alert.request_id == Conversation.request_id)
+        )
+        .exists()
+    )
     return session.scalar(
         select(Conversation)
         .join(Program, Program.id == Conversation.program_id)
@@ -419,7 +444,11 @@ def supervision_view(session: Session, conversation: Conversation) -> Supervised
             (raiser.c.user_id == Alert.raised_by_id) & (raiser.c.program_id == Alert.program_id),
         )
         .outerjoin(User, User.id == Alert.acknowledged_by_id)
-        .where(Alert.conversation_id == conversation.id)
+        # Raised on the conversation, or on the request it came out of (while the texter waited).
+        .where(
+            (Alert.conversation_id == conversation.id)
+            | (Alert.request_id == conversation.request_id)
+        )
         .order_by(Alert.created_at, Alert.id)
     ).all()
     alerts = [
@@ -446,4 +475,20 @@ def supervision_view(session: Session, conversation: Conversation) -> Supervised
         topic=topic.name if topic else "Topic in their own words",
         messages=thread(session, conversation),
         alerts=alerts,
+        notes=supervision.notes_on(session, conversation.id),
+    )
+
+
+def waiting_count(session: Session, organization_id: int) -> int:
+    """How many texters of the organization are waiting for a peer (the queue's length)."""
+    return (
+        session.scalar(
+            select(func.count(SupportRequest.id))
+            .join(Program, Program.id == SupportRequest.program_id)
+            .where(
+                Program.organization_id == organization_id,
+                SupportRequest.state.in_(("offering", "waiting")),
+            )
+        )
+        or 0
     )

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from peerwork.models import Message, Program
+from peerwork.models import Message, Program, SupervisorNote
 
 PURGE_BATCH = 1000
 # A message still waiting to be sent keeps its body until it has gone.
@@ -44,6 +44,17 @@ def purge_batch(
         .order_by(Message.id)
         .limit(batch)
     ).all()
+    # Supervisors' notes to peers go with the messages of the same age.
+    session.execute(
+        update(SupervisorNote)
+        .where(
+            SupervisorNote.program_id == program.id,
+            SupervisorNote.created_at < cutoff(program, now),
+            SupervisorNote.body.is_not(None),
+        )
+        .values(body=None)
+        .execution_options(synchronize_session=False)
+    )
     if not ids:
         return 0
     erased = session.execute(

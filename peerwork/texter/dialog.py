@@ -140,7 +140,11 @@ def help_keyword(turn: Turn) -> None:
 def resources_keyword(turn: Turn) -> None:
     rows = turn.session.scalars(
         select(Resource)
-        .where(Resource.program_id == turn.program.id, Resource.retired_at.is_(None))
+        .where(
+            Resource.program_id == turn.program.id,
+            Resource.retired_at.is_(None),
+            Resource.reachable,  # never text an entry without a way to reach it
+        )
         .order_by(Resource.position, Resource.id)
     ).all()
     # By topic where possible: the topic of the texter's latest request (an

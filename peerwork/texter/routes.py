@@ -21,7 +21,7 @@ from peerwork.extensions import csrf, db, get_dispatcher, get_redis, get_vault
 from peerwork.phones import InvalidPhoneNumber, normalize
 from peerwork.sms import status
 from peerwork.sms.security import signature_is_valid
-from peerwork.texter import inbound, outage
+from peerwork.texter import inbound, outage, spoolfile
 from peerwork.texter.inbound import enqueue_inbound
 from peerwork.texter.optout import opt_out
 
@@ -89,7 +89,10 @@ def inbound_sms():
             vault=get_vault(),
             connection=get_redis(),
             prefix=current_app.config["RQ_QUEUE_PREFIX"],
+            spool_dir=spoolfile.directory(current_app.instance_path),
         )
+        if kept == "file":  # stored by this process once the database is back
+            outage.ingest_in_background(current_app._get_current_object())
         if not kept and not replies:
             return twiml(), 503  # Twilio tries the Fallback URL, or again later
         return twiml(replies)

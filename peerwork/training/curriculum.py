@@ -1,7 +1,11 @@
 """The default curriculum shipped with peerwork, and copying it into a program.
 
 Lessons live in `content/NN-<slug>.md`; quizzes live here so that each
-question, its one right answer and the explanation stay side by side.
+question, its one right answer and the explanation stay side by side. Each
+module's pool holds more questions than one attempt asks (see
+`grading.QUESTIONS_PER_ATTEMPT`), so a retake is not the same quiz. An
+explanation states the principle: it is shown after a wrong answer, and never
+names the right option.
 """
 
 from __future__ import annotations
@@ -55,7 +59,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Legal advice about workplace problems",
                 ],
                 1,
-                "Peers bring lived experience. Diagnosis and treatment belong to professionals.",
+                "A peer's strength is relating from the inside, not expertise from a textbook; "
+                "diagnosis, treatment and legal advice belong to professionals.",
             ),
             _q(
                 "How does peer support relate to professional care?",
@@ -78,15 +83,16 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Writing a medical note for time off",
                 ],
                 1,
-                "Crisis plans and recovery roadmaps are listed forms of peer support, with "
-                "skill-building, emotional support, encouragement, sharing experience and "
-                "connecting with resources.",
+                "Peer support covers listening, encouragement, sharing experience, building "
+                "skills, planning ahead together and connecting with resources; decisions about "
+                "medicine or someone's job are never part of it.",
             ),
             _q(
                 "Roughly how many adults experience a mental health problem in a given year?",
                 ["Nearly 1 in 4", "About 1 in 100", "About 1 in 1,000", "Almost everyone"],
                 0,
-                "Nearly 1 in 4 adults do, which is why easy, stigma-free support matters.",
+                "Mental health problems are common: a large share of adults meet one every year (the "
+                "lesson gives the figure), which is why easy, stigma-free support matters.",
             ),
             _q(
                 "A colleague says peer support is only for severe mental illness. What is true?",
@@ -98,6 +104,28 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 ],
                 1,
                 "That is a myth: peer support helps with a wide range of challenges.",
+            ),
+            _q(
+                "A texter is coping with a chronic illness, not a mental health condition. Can peer support help?",
+                [
+                    "No: peer support is only for mental illness",
+                    "Yes: it also helps with chronic illness, addiction recovery, grief and life changes",
+                    "Only if a doctor refers them",
+                    "Only after they finish treatment",
+                ],
+                1,
+                "Peer support reaches well beyond mental health: anyone facing a hard stretch of life can gain from someone who walked a similar path.",
+            ),
+            _q(
+                "What is the cornerstone of a peer supporter's role?",
+                [
+                    "A professional license",
+                    "Their own journey through a hard time",
+                    "Years of management experience",
+                    "Knowing the company's policies by heart",
+                ],
+                1,
+                "Some peers have training or certification, but what they offer rests on having lived through something similar.",
             ),
         ),
     ),
@@ -114,8 +142,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "I had a much worse week, honestly.",
                 ],
                 1,
-                "Reflecting back what you heard shows you understood. The others advise, "
-                "minimize or compare.",
+                "Active listening puts what you heard into your own words; advice, silver "
+                "linings and comparisons pull the focus away.",
             ),
             _q(
                 "Which is an open question?",
@@ -150,6 +178,40 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 ],
                 2,
                 "Honesty and presence are often exactly what someone needs.",
+            ),
+            _q(
+                "A texter pauses for several minutes. What is usually best?",
+                [
+                    "Send three more questions to keep it going",
+                    "Give them room, then check in gently if the silence goes on",
+                    "End the conversation",
+                    "Fill the gap with your own news",
+                ],
+                1,
+                "People often need time to type or gather themselves; room to think is part of listening.",
+            ),
+            _q(
+                "Which reply minimizes the texter's feelings?",
+                [
+                    "That sounds exhausting.",
+                    "At least it is not worse.",
+                    "What has been the hardest part?",
+                    "Thank you for telling me.",
+                ],
+                1,
+                "Silver linings offered too early tell a person their feeling is out of proportion, which shuts the conversation down.",
+            ),
+            _q(
+                "How many questions should you usually ask in one message?",
+                [
+                    "One",
+                    "As many as you can think of",
+                    "At least five",
+                    "None: never ask questions",
+                ],
+                0,
+                "A wall of questions feels like an interview; let the texter answer before you ask "
+                "the next thing.",
             ),
         ),
     ),
@@ -192,6 +254,50 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 "Share what you are steady with and focus on the path forward; never share "
                 "identifying details.",
             ),
+            _q(
+                "A texter asks a personal question about your past. What helps most?",
+                [
+                    "Share every detail they ask about",
+                    "Answer briefly if you are comfortable, then turn back to them",
+                    "Refuse and end the chat",
+                    "Make something up",
+                ],
+                1,
+                "You choose what to share; a short honest answer and a return to the texter keeps the focus where it belongs.",
+            ),
+            _q(
+                "Why should you leave out details like your workplace, team or town?",
+                [
+                    "They are boring",
+                    "They could identify you, and the platform keeps both people anonymous",
+                    "Texters are not allowed to know anything about you",
+                    "Because the story is made up",
+                ],
+                1,
+                "Anonymity protects peers and texters alike; a story helps without identifying details.",
+            ),
+            _q(
+                "Your story differs from what the texter is going through. What should you avoid?",
+                [
+                    "Listening more than you talk",
+                    "Saying their situation is just like yours",
+                    "Asking how it feels for them",
+                    "Staying curious about their experience",
+                ],
+                1,
+                "Every path is different: claiming it is the same takes the conversation away from them.",
+            ),
+            _q(
+                "What is the main purpose of sharing lived experience?",
+                [
+                    "To inspire hope and show that recovery is possible",
+                    "To prove you are an expert",
+                    "To get support for yourself",
+                    "To compare whose story is harder",
+                ],
+                0,
+                "Lived experience is shared for the texter's sake: to offer hope and a sense of not being alone.",
+            ),
         ),
     ),
     ModuleSpec(
@@ -231,6 +337,50 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 2,
                 "Coping skills help with hard moments; ongoing symptoms deserve professional care too.",
             ),
+            _q(
+                "Which is an example of a simple coping skill to offer over text?",
+                [
+                    "A breathing exercise they can try for two minutes",
+                    "A new medication",
+                    "Quitting their job today",
+                    "A long reading list",
+                ],
+                0,
+                "Small, concrete steps someone can try right away fit a text conversation best.",
+            ),
+            _q(
+                "A texter tried a skill you suggested and says it did not help. What now?",
+                [
+                    "Insist they try again harder",
+                    "Thank them for trying and explore what else might fit",
+                    "Tell them nothing will work",
+                    "End the conversation",
+                ],
+                1,
+                "Skills are experiments, not tests the texter can fail; staying curious keeps them in charge.",
+            ),
+            _q(
+                "What is a trigger?",
+                [
+                    "A situation or feeling that tends to set off distress",
+                    "A button in the app",
+                    "A type of medication",
+                    "A formal diagnosis",
+                ],
+                0,
+                "Noticing what sets off distress helps a person plan how to respond, which builds resilience.",
+            ),
+            _q(
+                "Why share the program's skill cards instead of your own advice?",
+                [
+                    "They are tested, short and consistent for every texter",
+                    "Because your advice is never useful",
+                    "They replace the conversation",
+                    "So that you do not need to listen",
+                ],
+                0,
+                "Shared cards are reviewed by the program and read well on a phone; they sit alongside your listening.",
+            ),
         ),
     ),
     ModuleSpec(
@@ -252,8 +402,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 "Which of these is a local peer support organization named in the program's materials?",
                 ["Compeer", "The Weather Service", "A private messaging app", "A gym chain"],
                 0,
-                "Compeer, AspireHope, Venture Forthe and Finger Lakes Community Action are "
-                "local peer support organizations.",
+                "The lesson on resources names the local peer support organizations; the program's "
+                "directory holds how to reach them.",
             ),
             _q(
                 "What makes a referral more likely to help?",
@@ -275,8 +425,41 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "A stranger's personal phone",
                 ],
                 0,
-                "Mental Health America keeps a list of peer support programs; a search for "
-                "'[city or county] peer support program' also helps.",
+                "National mental health organizations keep lists of peer support programs, and a "
+                "search for '[city or county] peer support program' also helps.",
+            ),
+            _q(
+                "A texter asks for a therapist recommendation. What fits your role?",
+                [
+                    "Name your own therapist",
+                    "Point them to the program's directory and public services",
+                    "Tell them therapy is not needed",
+                    "Diagnose them first",
+                ],
+                1,
+                "Peers connect people with services; they do not recommend clinicians personally or diagnose.",
+            ),
+            _q(
+                "What is a gentle way to check a referral helped?",
+                [
+                    "Ask later, if they agree to a check-in, whether they were able to reach the service",
+                    "Call the service yourself to ask about them",
+                    "Ask their manager",
+                    "Do nothing ever again",
+                ],
+                0,
+                "Following up with the texter's consent respects them; never contact services or employers about someone.",
+            ),
+            _q(
+                "There are no in-person groups near a texter. What else can they try?",
+                [
+                    "Online peer support communities",
+                    "Nothing: only in-person help counts",
+                    "Waiting until a group opens nearby",
+                    "Asking coworkers to diagnose them",
+                ],
+                0,
+                "Online communities and groups connect people when in-person options are out of reach.",
             ),
         ),
     ),
@@ -304,7 +487,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "There are no crisis lines",
                 ],
                 0,
-                "988 is the Suicide & Crisis Lifeline; HOME to 741741 reaches the Crisis Text Line.",
+                "The program shares national crisis lines that answer day and night, never personal or "
+                "workplace numbers.",
             ),
             _q(
                 "Someone is in immediate danger right now. What should they do?",
@@ -315,7 +499,7 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Text the program again tomorrow",
                 ],
                 1,
-                "Immediate danger means 911.",
+                "When a life is in danger right now, emergency services come first.",
             ),
             _q(
                 "During a crisis conversation, when do you involve a supervisor?",
@@ -326,7 +510,8 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Only if the texter agrees in writing",
                 ],
                 2,
-                "Escalate to a supervisor at once; they are alerted immediately.",
+                "In a crisis you never carry it alone and you do not wait: supervisors are "
+                "alerted the moment you ask.",
             ),
             _q(
                 "A texter in crisis asks you to promise to tell no one. What do you do?",
@@ -338,6 +523,28 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 ],
                 1,
                 "Never promise secrecy that could put someone in danger; be honest and kind.",
+            ),
+            _q(
+                "Does asking someone directly about suicide put the idea in their head?",
+                [
+                    "Yes, so you should never ask",
+                    "No: asking directly and kindly is safe and can open the way to help",
+                    "Only if they are young",
+                    "Only by text",
+                ],
+                1,
+                "Research and crisis services agree that a direct, caring question does not cause harm; it shows you can hear the answer.",
+            ),
+            _q(
+                "A texter stops replying after saying they have a plan to end their life. What do you do?",
+                [
+                    "Wait until tomorrow",
+                    "Alert a supervisor at once through the platform",
+                    "Post about it on social media",
+                    "Close the conversation quietly",
+                ],
+                1,
+                "Crisis signs are never left waiting: the protocol puts a supervisor on it straight away.",
             ),
         ),
     ),
@@ -379,6 +586,50 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 1,
                 "Safety first: the protocol, then the plan on a calmer day.",
             ),
+            _q(
+                "What is a recovery roadmap?",
+                [
+                    "A step-by-step plan of goals and supports the person chooses",
+                    "A map of local hospitals",
+                    "A performance review",
+                    "A list of rules the peer sets",
+                ],
+                0,
+                "A roadmap is the person's own route forward: small goals, people and supports they pick.",
+            ),
+            _q(
+                "Which question helps someone find their warning signs?",
+                [
+                    "What tends to happen just before things get really hard for you?",
+                    "Why do you always feel this way?",
+                    "Have you tried not worrying?",
+                    "Do you want me to decide for you?",
+                ],
+                0,
+                "Open, curious questions help the person notice their own patterns.",
+            ),
+            _q(
+                "Where should a texter keep their plan?",
+                [
+                    "Somewhere they can reach it quickly when they need it",
+                    "Only in the peer's notes",
+                    "With their manager",
+                    "Nowhere: plans should be memorized",
+                ],
+                0,
+                "A plan helps only if it is at hand in a hard moment; the texter decides where that is.",
+            ),
+            _q(
+                "A texter wants to add professional contacts to the plan. How do you respond?",
+                [
+                    "Encourage it: professional care belongs alongside peer support",
+                    "Discourage it",
+                    "Remove peer support from the plan",
+                    "Tell them professionals will not help",
+                ],
+                0,
+                "Peer support complements professional care, and a good plan includes both.",
+            ),
         ),
     ),
     ModuleSpec(
@@ -418,6 +669,50 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 1,
                 "You are not a rescuer; presence, honesty and the protocol are your part.",
             ),
+            _q(
+                "A conversation reminds you painfully of your own past. What do you do?",
+                [
+                    "Push through without telling anyone",
+                    "Ask your supervisor to help, or hand it back so another peer can take it",
+                    "Share your whole story to cope",
+                    "Stop replying without a word",
+                ],
+                1,
+                "Looking after yourself protects the texter too; handing back or asking for help is part of the role.",
+            ),
+            _q(
+                "A texter asks you to lend them money. What do you do?",
+                [
+                    "Lend a small amount",
+                    "Kindly say it is outside what peers do and point to resources",
+                    "Ask your team to chip in",
+                    "Ignore the message",
+                ],
+                1,
+                "Clear, kind limits keep the relationship safe; resources exist for practical needs.",
+            ),
+            _q(
+                "How many conversations should you hold at once?",
+                [
+                    "As many as are offered",
+                    "No more than you can give real attention to, as set in your capacity",
+                    "Always the program maximum",
+                    "Only one ever",
+                ],
+                1,
+                "Capacity is yours to set; quality of attention matters more than numbers.",
+            ),
+            _q(
+                "What helps you come back steady after a hard conversation?",
+                [
+                    "Something that restores you, and a debrief if you need it",
+                    "Taking the next offer straight away",
+                    "Reading the conversation again and again",
+                    "Telling friends the details",
+                ],
+                0,
+                "Rest and a debrief keep you well; details stay confidential.",
+            ),
         ),
     ),
     ModuleSpec(
@@ -433,7 +728,7 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Their email address",
                 ],
                 2,
-                "Texters appear only by pseudonym; their number is never shown.",
+                "Anonymity is built in: peers never see anything that could identify a texter.",
             ),
             _q(
                 "Which alias is the best choice?",
@@ -444,7 +739,7 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                     "Your work email",
                 ],
                 2,
-                "Your alias protects you; do not use your real name.",
+                "Your alias is there to protect you, so it should not point back to who you are.",
             ),
             _q(
                 "You think you recognize a texter. What do you do?",
@@ -467,6 +762,39 @@ DEFAULT_MODULES: tuple[ModuleSpec, ...] = (
                 ],
                 1,
                 "Safety comes before secrecy: follow the crisis protocol and involve a supervisor.",
+            ),
+            _q(
+                "Can you write down a texter's story to share with friends if you leave out the name?",
+                [
+                    "Yes, without the name it is fine",
+                    "No: what texters share stays within the program",
+                    "Only on social media",
+                    "Only after a week",
+                ],
+                1,
+                "Confidentiality covers the whole story, not just the name; details alone can identify someone.",
+            ),
+            _q(
+                "Who can see a conversation besides you?",
+                [
+                    "Anyone at the company",
+                    "The texter's manager",
+                    "Supervisors of the program when needed for safety and support",
+                    "Nobody, not even in a crisis",
+                ],
+                2,
+                "Supervisors support peers and step in for safety; managers and colleagues never see conversations.",
+            ),
+            _q(
+                "A texter sends their full name and department. What do you do?",
+                [
+                    "Save it in case you need it",
+                    "Do not use or record it, and gently remind them they can stay anonymous",
+                    "Look them up",
+                    "Share it with your supervisor's manager",
+                ],
+                1,
+                "Anonymity belongs to the texter; peers never act on identifying details.",
             ),
         ),
     ),

@@ -28,7 +28,8 @@ class QuestionForm(FlaskForm):
         "Number of the right choice (1 = first line)", validators=[NumberRange(min=1, max=10)]
     )
     explanation = TextAreaField(
-        "Why that answer is right (shown after the quiz)", validators=[Length(max=1000)]
+        "The idea behind the answer (shown after the quiz, also after a wrong answer)",
+        validators=[Length(max=1000)],
     )
 
     def choice_list(self) -> list[str]:

@@ -10,7 +10,7 @@ from peerwork import clock
 from peerwork.access import program_or_404, roles_required
 from peerwork.extensions import db
 from peerwork.models import Program, TrainingModule
-from peerwork.training import authoring
+from peerwork.training import authoring, grading
 from peerwork.training.forms import (
     ConfirmForm,
     ModuleForm,
@@ -77,6 +77,7 @@ def program(program_id: int):
         modules=modules,
         form=form,
         problems={m.id: authoring.module_problems(m) for m in modules},
+        step="training",
     ), status
 
 
@@ -134,6 +135,9 @@ def _render_module(module, program, *, status=200, **forms):
         confirm=ConfirmForm(),
         lesson_html=render_lesson(module.lesson_md),
         problems=authoring.module_problems(module),
+        per_attempt=grading.attempt_size(len(module.questions)),
+        cooldown_minutes=int(grading.COOLDOWN.total_seconds() // 60),
+        step="training",
     ), status
 
 

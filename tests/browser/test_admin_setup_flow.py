@@ -103,6 +103,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     # -- the checklist blocks the launch
     page.goto(program_url)
     assert page.locator(".checklist li.todo").count() >= 2
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Launch program").click()
     assert "Not launched yet" in page.locator(".flash-error").inner_text()
     shot(page, "admin-launch-blocked")
@@ -145,6 +146,7 @@ def test_admin_sets_up_and_launches_a_program(page, phone_page, live_server, mak
     page.goto(program_url)
     assert page.locator(".checklist li.todo").count() == 0
     expect(page.get_by_text("No certified peer covers “Grief and loss” yet")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())  # "Launch Acme Peer Line? ..."
     page.get_by_role("button", name="Launch program").click()
     expect(page.get_by_text("The program is live.")).to_be_visible()
     assert page.locator(".status-line .badge").inner_text() == "Live"

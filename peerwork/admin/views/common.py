@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, flash, redirect, url_for
 
 from peerwork import hours as sms_hours
 from peerwork.access import in_program_or_404, program_or_404, roles_required
-from peerwork.admin import programs
+from peerwork.admin import programs, timezones
 from peerwork.extensions import db
 from peerwork.models import PeerProfile, Program
 
@@ -90,4 +90,8 @@ def training_url_for(program: Program | None = None) -> str | None:
 
 @bp.app_context_processor
 def _admin_helpers():
-    return {"training_url": training_url_for, "day_names": sms_hours.DAY_NAMES}
+    return {
+        "training_url": training_url_for,
+        "day_names": sms_hours.DAY_NAMES,
+        "timezone_label": timezones.label,
+    }

@@ -36,6 +36,7 @@ def _volunteers_page(program: Program, form: InviteForm, new_links=None, status:
         action_form=ActionForm(),
         now=now,
         step="volunteers",
+        mail_on=bool(current_app.config.get("SMTP_URL")),
     ), status
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import render_template, request
+from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,32 +14,78 @@ from peerwork.admin import audit_view, reports
 from peerwork.admin.forms import AuditFilterForm, choices
 from peerwork.admin.views.common import bp, load_program
 from peerwork.extensions import db
+from peerwork.insights import cells, charts, export, periods
 from peerwork.models import Program, User
 
 # -- reports and audit -----------------------------------------------------------------------
 
-PERIODS = {"7": 7, "30": 30, "90": 90, "365": 365}
+
+def _report_page(program, form: reports.PeriodForm, *, status: int = 200, **extra):
+    """The dashboard for the period the form names, or the form with its error."""
+    now = clock.now()
+    dashboard = error = None
+    try:
+        period = reports.chosen_period(program, form, now=now)
+    except periods.PeriodError as problem:
+        error, period = str(problem), None
+    if period is not None:
+        dashboard = reports.dashboard(db.session, program=program, period=period, now=now)
+    return render_template(
+        "admin/reports.html",
+        program=program,
+        form=form,
+        export_form=reports.ExportForm(formdata=None),
+        min_cell_form=extra.pop("min_cell_form", None)
+        or reports.MinCellForm(min_cell=cells.min_cell(program)),
+        dashboard=dashboard,
+        tables={t.key: t for t in export.tables(dashboard)} if dashboard else {},
+        charts=charts.dashboard_charts(dashboard) if dashboard else {},
+        error=error,
+        step="reports",
+        **extra,
+    ), (400 if error else status)
 
 
 @bp.get("/programs/<int:program_id>/reports")
 def program_reports(program_id: int):
     program = load_program(program_id)
-    period = request.args.get("days", "30")
-    if period not in PERIODS:
-        period = "30"
-    until = clock.now()
-    report = reports.program_report(
-        db.session, program=program, since=until - timedelta(days=PERIODS[period]), until=until
+    return _report_page(program, reports.PeriodForm(request.args))
+
+
+@bp.post("/programs/<int:program_id>/reports/export")
+def export_reports(program_id: int):
+    program = load_program(program_id)
+    form = reports.ExportForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        period = reports.chosen_period(program, form, now=clock.now())
+    except periods.PeriodError:
+        return _report_page(program, reports.PeriodForm(request.form))
+    csv_text = reports.export_csv(
+        db.session, program=program, period=period, now=clock.now(), actor=current_user
     )
-    return render_template(
-        "admin/reports.html",
-        program=program,
-        report=report,
-        period=period,
-        periods=PERIODS,
-        min_cell=reports.MIN_CELL,
-        step="reports",
+    db.session.commit()
+    filename = f"peerwork-report-{program.id}-{period.first_monday:%Y-%m-%d}-{period.weeks}w.csv"
+    return Response(
+        csv_text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@bp.post("/programs/<int:program_id>/reports/min-cell")
+def report_min_cell(program_id: int):
+    program = load_program(program_id)
+    form = reports.MinCellForm()
+    if not form.validate_on_submit():
+        return _report_page(program, reports.PeriodForm(formdata=None), min_cell_form=form)
+    reports.set_min_cell(
+        db.session, program=program, value=form.min_cell.data, now=clock.now(), actor=current_user
+    )
+    db.session.commit()
+    flash(f"Reports now hide any count below {program.report_min_cell}.", "success")
+    return redirect(url_for("admin.program_reports", program_id=program.id))
 
 
 @bp.get("/audit")

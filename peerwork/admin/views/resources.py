@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, request
 from flask_login import current_user
 
 from peerwork import clock
 from peerwork.admin import resources
 from peerwork.admin import topics as topic_menu
+from peerwork.admin.defaults import LOCAL_SUGGESTIONS, SUGGESTIONS_BY_KEY
 from peerwork.admin.forms import ActionForm, ResourceForm, choices
 from peerwork.admin.views.common import bp, load_child, load_program, save_form, saved
 from peerwork.extensions import db
@@ -30,6 +31,13 @@ def _resource_values(form: ResourceForm) -> dict:
 def resources_page(program_id: int):
     program = load_program(program_id)
     form = _resource_form(program)
+    suggestion = SUGGESTIONS_BY_KEY.get(request.args.get("suggest", ""))
+    if request.method == "GET" and suggestion is not None:
+        # A picked suggestion pre-fills the form; the admin completes and saves it.
+        form.name.data = suggestion.name
+        form.description.data = suggestion.description
+        form.phone.data = suggestion.phone
+        form.url.data = suggestion.url
 
     def act():
         resources.add_resource(
@@ -52,6 +60,8 @@ def resources_page(program_id: int):
         form=form,
         resources=resources.list_resources(db.session, program),
         topic_names=topic_names,
+        suggestion=suggestion,
+        suggestions=resources.open_suggestions(db.session, program, LOCAL_SUGGESTIONS),
         action_form=ActionForm(),
         step="resources",
     )

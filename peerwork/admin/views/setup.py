@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from peerwork import clock, languages
 from peerwork import hours as sms_hours
-from peerwork.admin import launch, programs, test_sms
+from peerwork.admin import launch, programs, test_sms, timezones
 from peerwork.admin.forms import (
     ActionForm,
     NewProgramForm,
@@ -43,7 +43,7 @@ def dashboard():
 @bp.route("/programs/new", methods=["GET", "POST"])
 def new_program():
     form = NewProgramForm()
-    form.timezone.choices = choices((z, z) for z in programs.timezone_choices())
+    form.timezone.choices = timezones.choices_for()
     if request.method == "GET":
         form.timezone.data = "America/New_York"
 
@@ -117,7 +117,7 @@ def program_status(program_id: int, action: str):
 def settings(program_id: int):
     program = load_program(program_id)
     form = SettingsForm(obj=program)
-    form.timezone.choices = choices((z, z) for z in programs.timezone_choices())
+    form.timezone.choices = timezones.choices_for(program.timezone)
     if request.method == "GET":
         form.offered_languages.data = languages.parse_list(program.languages)
 

@@ -24,6 +24,7 @@ def supervise():
         "peers/supervise.html",
         alerts=workspace.open_alerts(db.session, org),
         flagged=workspace.flagged_conversations(db.session, org),
+        waiting_count=workspace.waiting_count(db.session, org),
         confirm=forms.ConfirmForm(formdata=None),
         now=clock.now(),
     )

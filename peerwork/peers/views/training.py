@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from math import ceil
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 
 from peerwork import clock
@@ -61,62 +63,86 @@ def lesson(module_id: int):
     )
 
 
+def _cooldown_page(module, until, now):
+    statuses, done, total, percent = training_summary(current_profile(), now)
+    return render_template(
+        "peers/quiz_wait.html",
+        module=module,
+        until=until,
+        minutes=max(1, ceil((until - now).total_seconds() / 60)),
+        program=db.session.get(Program, module.program_id),
+        done=done,
+        total=total,
+        percent=percent,
+    )
+
+
 @bp.route("/training/<int:module_id>/quiz", methods=["GET", "POST"])
 @roles_required("peer")
 def quiz(module_id: int):
     profile = current_profile()
     module = module_or_404(profile, module_id)
-    questions = list(module.questions)
-    form = forms.quiz_form(questions)
-    if request.method == "POST":
-        if not form.validate_on_submit():
-            abort(400)
-        answers = []
-        for i in range(len(questions)):
-            raw = request.form.get(f"q{i}", "")
-            answers.append(int(raw) if raw.isdigit() else None)
-        now = clock.now()
-        was_certified = eligibility.is_certified(db.session, profile.id, now)
+    secret = current_app.config["SECRET_KEY"]
+    now = clock.now()
+    form = forms.QuizForm()
+    if request.method == "GET":
+        until = grading.cooldown_until(
+            db.session, module=module, peer_profile_id=profile.id, now=now
+        )
+        if until is not None:
+            return _cooldown_page(module, until, now)
         try:
-            _attempt, result = grading.submit_quiz(
-                db.session,
-                module_id=module.id,
-                peer_profile_id=profile.id,
-                answers=answers,
-                now=now,
-            )
+            draw = grading.draw_quiz(module, peer_profile_id=profile.id, secret=secret)
         except grading.QuizError as exc:
-            db.session.rollback()
             flash(str(exc), "error")
             return redirect(url_for("peers.lesson", module_id=module.id))
-        certified = eligibility.is_certified(db.session, profile.id, now)
-        if certified and not was_certified and profile.available:
-            offers.wake_waiting(
-                db.session,
-                program_id=profile.program_id,
-                now=now,
-                dispatcher=get_dispatcher(),
-            )
-        db.session.commit()
-        statuses, done, total, percent = training_summary(profile, now)
-        next_module = next(
-            (s for s in statuses if s.required and not s.counts and s.module_id != module.id),
-            None,
+        return render_template("peers/quiz.html", module=module, form=form, draw=draw)
+    if not form.validate_on_submit():
+        abort(400)
+    was_certified = eligibility.is_certified(db.session, profile.id, now)
+    try:
+        draw = grading.load_draw(
+            module, token=form.draw.data, peer_profile_id=profile.id, secret=secret
         )
-        return render_template(
-            "peers/quiz_result.html",
-            module=module,
-            result=result,
-            certified=certified,
-            just_certified=certified and not was_certified,
-            next_module=next_module,
-            done=done,
-            total=total,
-            percent=percent,
+        _attempt, result = grading.submit_quiz(
+            db.session,
+            module_id=module.id,
+            peer_profile_id=profile.id,
+            answers=draw.chosen(request.form),
+            draw_seed=draw.seed,
+            now=now,
         )
-    # The same questions, answers in the same places: in Spanish when shown so.
-    module = spanish.shown(module, str(get_locale()))
-    questions = list(module.questions)
+    except grading.QuizError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+        return redirect(url_for("peers.quiz", module_id=module.id))
+    certified = eligibility.is_certified(db.session, profile.id, now)
+    if certified and not was_certified and profile.available:
+        offers.wake_waiting(
+            db.session,
+            program_id=profile.program_id,
+            now=now,
+            dispatcher=get_dispatcher(),
+        )
+    db.session.commit()
+    statuses, done, total, percent = training_summary(profile, now)
+    next_module = next(
+        (s for s in statuses if s.required and not s.counts and s.module_id != module.id),
+        None,
+    )
     return render_template(
-        "peers/quiz.html", module=module, form=forms.quiz_form(questions), questions=questions
+        "peers/quiz_result.html",
+        module=module,
+        result=result,
+        wait_until=grading.cooldown_until(
+            db.session, module=module, peer_profile_id=profile.id, now=now
+        ),
+        cooldown_minutes=int(grading.COOLDOWN.total_seconds() // 60),
+        program=db.session.get(Program, profile.program_id),
+        certified=certified,
+        just_certified=certified and not was_certified,
+        next_module=next_module,
+        done=done,
+        total=total,
+        percent=percent,
     )

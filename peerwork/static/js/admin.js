@@ -71,8 +71,36 @@
     fit();
   }
 
+  // Timezone search: hide the options that do not match and pick the first that does,
+  // so the closed select shows what was found. Without this file the select works alone.
+  function bindZoneSearch(box) {
+    var select = document.getElementById(box.getAttribute("data-zone-search-for"));
+    var input = box.querySelector("input");
+    var status = box.querySelector("[aria-live]");
+    if (!select || !input) { return; }
+    box.hidden = false;
+    function words(text) { return text.toLowerCase().replace(/[_/,()-]+/g, " "); }
+    input.addEventListener("input", function () {
+      var query = words(input.value).trim();
+      var first = null;
+      var found = 0;
+      select.querySelectorAll("option").forEach(function (option) {
+        var match = !query || words(option.textContent + " " + option.value).indexOf(query) !== -1;
+        option.hidden = !match;
+        if (match) { found += 1; if (!first) { first = option; } }
+      });
+      select.querySelectorAll("optgroup").forEach(function (group) {
+        group.hidden = !group.querySelector("option:not([hidden])");
+      });
+      if (query && first) { select.value = first.value; }
+      status.textContent = !query ? "" : (found ? found + " match" + (found === 1 ? "" : "es") +
+        ", first selected: " + first.textContent : "No timezone matches.");
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("textarea[data-admin-counter]").forEach(bindCounter);
+    document.querySelectorAll("[data-zone-search-for]").forEach(bindZoneSearch);
     var focus = document.querySelector("[data-autofocus]");
     if (focus) { focus.focus(); }
     document.querySelectorAll(".link-input").forEach(function (input) {

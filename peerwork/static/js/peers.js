@@ -68,7 +68,9 @@
 
   function stampOf(region, data) {
     if (data.last_message_id !== undefined && data.state !== undefined) {
-      return data.last_message_id + ":" + data.state;
+      var stamp = data.last_message_id + ":" + data.state;
+      // Supervisors' notes to the peer are part of the conversation page too.
+      return data.last_note_id ? stamp + ":" + data.last_note_id : stamp;
     }
     return JSON.stringify(data);
   }
