@@ -1,7 +1,7 @@
 """languages: the texter's, the request's, the peer's, the program's offer; a page locale
 
 Revision ID: 0013_h19_spanish
-Revises: 0005_h14_optout_once
+Revises: 0012_h18_reports
 Create Date: 2026-11-30 00:45:00
 
 Issue #19: Spanish end to end. Codes as in peerwork/languages.py; every
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013_h19_spanish"
-down_revision = "0005_h14_optout_once"
+down_revision = "0012_h18_reports"
 branch_labels = None
 depends_on = None
 
