@@ -51,7 +51,8 @@ _ALL = [
     # -- first contact and the menu ------------------------------------
     SmsText(
         "welcome",
-        "Hi, you've reached {program}'s peer support line. A trained colleague will listen. "
+        # {program} is the program's own name ("Acme Peer Line"): never add "peer line" to it.
+        "Hi, you've reached {program}: peer support by text. A trained colleague will listen. "
         "You stay anonymous and it's confidential. Peers are not counselors. " + CRISIS_LINES,
         max_segments=2,
         editable=True,
@@ -107,6 +108,15 @@ _ALL = [
         editable=True,
         description="Update when a request waits past the threshold while peers are "
         "switched on but have not answered yet.",
+    ),
+    SmsText(
+        "supervisor_update",
+        "A supervisor on our team has seen that you're waiting and is finding a peer for you "
+        "now. We have not forgotten you. If you need help now: " + CRISIS_LINES,
+        max_segments=2,
+        editable=True,
+        description="Sent when a supervisor chooses to update a texter who is waiting: "
+        "a person is on it.",
     ),
     SmsText(
         "waiting_reminder",
@@ -165,7 +175,7 @@ _ALL = [
     ),
     SmsText(
         "opted_in",
-        "You're subscribed again to {program}'s peer support line. Text NEW to talk with a peer.",
+        "You're subscribed again to {program}. Text NEW to talk with a peer.",
         description="Reply to START or UNSTOP.",
     ),
     SmsText(
@@ -182,7 +192,7 @@ _ALL = [
     # -- hours and program state ----------------------------------------
     SmsText(
         "welcome_closed",
-        "Hi, you've reached {program}'s peer support line. You stay anonymous and it's "
+        "Hi, you've reached {program}: peer support by text. You stay anonymous and it's "
         "confidential. We're closed now: peers are available {hours}, and we open {opens}. "
         "{next_step} " + CRISIS_LINES,
         max_segments=3,
@@ -220,8 +230,7 @@ _ALL = [
     ),
     SmsText(
         "paused",
-        "The {program} peer line is paused right now and no peers are on duty. If you need help: "
-        + CRISIS_LINES,
+        "{program} is paused right now and no peers are on duty. If you need help: " + CRISIS_LINES,
         max_segments=2,
         editable=True,
         description="A text while the program is paused or closed.",
@@ -274,7 +283,7 @@ _ALL = [
     # -- check-ins, plans ------------------------------------------------------
     SmsText(
         "checkin",
-        "Hi, it's the {program} peer line checking in. How are you doing, from 1 (rough) to "
+        "Hi, it's {program} checking in. How are you doing, from 1 (rough) to "
         "5 (good)? Text TALK to reach a peer.",
         editable=True,
         description="A scheduled check-in after a conversation.",
@@ -370,9 +379,10 @@ _ALL = [
 
 _ES = CRISIS_LINES_ES
 SPANISH: dict[str, str] = {
-    "welcome": "Hola, este es el apoyo entre colegas de {program}. Un colega capacitado le va a "
-    "escuchar. No hace falta dar su nombre y es confidencial. Los colegas no son consejeros. "
-    + _ES,
+    # {program} is the program's own name ("Acme Peer Line"), as in English.
+    "welcome": "Hola, ha contactado a {program}: apoyo entre colegas por texto. Un colega "
+    "capacitado le va a escuchar. No hace falta dar su nombre y es confidencial. Los colegas "
+    "no son consejeros. " + _ES,
     "menu": "¿De qué quiere hablar? Elija un tema y responda con su cifra:\n{menu}\n"
     "O cuéntenos en pocas palabras.{switch}",
     "language_hint": "\nPara español, responda ESPAÑOL.",
@@ -383,6 +393,8 @@ SPANISH: dict[str, str] = {
     "Escriba FIN para cancelar. " + _ES,
     "still_waiting": "Seguimos buscando un colega; todos siguen ocupados ahora. No nos olvidamos "
     "de usted. Si necesita ayuda ahora: " + _ES,
+    "supervisor_update": "Un supervisor del equipo ya vio que usted espera y le busca un colega "
+    "ahora mismo. No nos olvidamos de usted. Si necesita ayuda ahora: " + _ES,
     "still_asking": "Seguimos contactando a colegas para usted; hoy lleva un poco de tiempo. "
     "No nos olvidamos de usted. Si necesita ayuda ahora: " + _ES,
     "waiting_reminder": "Sigue en espera y pronto le va a escribir un colega por este medio. "
@@ -402,12 +414,11 @@ SPANISH: dict[str, str] = {
     "da ayuda local. ¿Crisis? Llame al 988 o al 911.",
     "help_connected": "{program}: lo que escriba le llega a su colega. FIN termina, RECURSOS da ayuda "
     "local. ¿Crisis? Llame al 988 o al 911.",
-    "opted_in": "Vuelve a estar suscrito al apoyo entre colegas de {program}. Escriba NUEVO "
-    "para hablar con un colega.",
+    "opted_in": "Vuelve a estar suscrito a {program}. Escriba NUEVO para hablar con un colega.",
     "resources": "Apoyo local:\n{resources}\n" + _ES,
     "resources_none": "Por ahora no tenemos una lista local. Para apoyo ya: " + _ES,
-    "welcome_closed": "Hola, este es el apoyo entre colegas de {program}. No hace falta dar su "
-    "nombre y es confidencial. Ahora estamos cerrados: hay colegas {hours}, y abrimos {opens}. "
+    "welcome_closed": "Hola, ha contactado a {program}: apoyo entre colegas por texto. No hace "
+    "falta dar su nombre y es confidencial. Ahora estamos cerrados: hay colegas {hours}, y abrimos {opens}. "
     "{next_step} " + _ES,
     "closed_hours": "Ahora estamos cerrados. Hay colegas {hours}; abrimos {opens}. {next_step} "
     "Si necesita ayuda ahora: " + _ES,
@@ -417,12 +428,12 @@ SPANISH: dict[str, str] = {
     "waiting_after_hours": "Ya cerramos, pero guarda su lugar: puede contestar un colega que siga "
     "conectado, o le conectamos al abrir {opens}. Escriba FIN para cancelar.",
     "closed_not_kept": "Por favor, vuelva a escribir entonces.",
-    "paused": "El apoyo entre colegas de {program} se ha pausado por ahora y no hay colegas de "
-    "turno. Si necesita ayuda: " + _ES,
+    "paused": "{program} se ha pausado por ahora y no hay colegas de turno. Si necesita ayuda: "
+    + _ES,
     "unanswered_followup": "Perdone la demora en contestarle. Ya avisamos a una persona del "
     "equipo. Si necesita ayuda ahora: " + _ES,
-    "checkin": "Hola, le escribe el apoyo entre colegas de {program}. ¿Qué tal le va, de 1 "
-    "(mal) a 5 (bien)? Escriba HABLAR para contactar a un colega.",
+    "checkin": "Hola, le escribe {program}. ¿Qué tal le va, de 1 (mal) a 5 (bien)? Escriba "
+    "HABLAR para contactar a un colega.",
     "checkin_thanks": "Gracias por contarnos. Escriba HABLAR o NUEVO cuando quiera hablar con "
     "un colega.",
     "checkin_reconnect": "Gracias por decirnos. Estamos buscando un colega para usted ahora. "
