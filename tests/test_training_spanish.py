@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from peerwork.training.curriculum import DEFAULT_MODULES
 from peerwork.training.spanish import SPANISH_MODULES, spanish_version
@@ -55,9 +56,15 @@ def test_a_peer_reading_in_spanish_gets_the_spanish_lesson_and_quiz(client, make
     lesson = client.get(f"/peer/training/{crisis_id}").get_data(as_text=True)
     assert "Reconocer una crisis y el protocolo de crisis" in lesson
     assert "oprimir 2" in lesson
+    # A draw of five from the pool, every prompt and option in Spanish, none in English.
     quiz = client.get(f"/peer/training/{crisis_id}/quiz").get_data(as_text=True)
-    assert "¿Qué líneas de crisis comparte el programa?" in quiz
-    assert "Llamar al 911" in quiz and "Call 911" not in quiz
+    (spec,) = [s for s in DEFAULT_MODULES if s.slug == "crisis-protocol"]
+    spanish = spanish_version(spec)[2]
+    shown = [q for q in spanish if escape(q.prompt) in quiz]
+    assert len(shown) == 5
+    assert all(escape(choice) in quiz for q in shown for choice in q.choices)
+    assert not [q for q in spec.questions if escape(q.prompt) in quiz]
+    assert not [c for q in spec.questions for c in q.choices if f"<span>{escape(c)}</span>" in quiz]
     # An admin's own wording is shown as written.
     own = client.get(f"/peer/training/{edited_id}").get_data(as_text=True)
     assert "Written by the admin." in own and "Escucha activa" not in own

@@ -8,7 +8,7 @@ language it was taken in (`tests/test_training_spanish.py` holds them to that).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from peerwork.training.curriculum import DEFAULT_MODULES, ModuleSpec, Question
@@ -37,8 +37,7 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                     "Consejo legal sobre problemas en el trabajo",
                 ],
                 1,
-                "Los colegas aportan experiencia vivida. El diagnóstico y el tratamiento son "
-                "de los profesionales.",
+                "La fuerza de un colega es entender desde dentro, no saber de libro; el diagnóstico, el tratamiento y el consejo legal son de los profesionales.",
             ),
             _q(
                 "¿Cómo se relaciona el apoyo entre colegas con la atención profesional?",
@@ -61,9 +60,7 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                     "Firmar una baja médica",
                 ],
                 1,
-                "Los planes de crisis y de recuperación son parte del apoyo entre colegas, junto "
-                "con enseñar habilidades, el apoyo emocional, el ánimo, compartir experiencia y "
-                "conectar con recursos.",
+                "El apoyo entre colegas abarca escuchar, animar, compartir experiencia, enseñar habilidades, planear juntos y conectar con recursos; las decisiones sobre medicinas o sobre el empleo de alguien nunca son parte de él.",
             ),
             _q(
                 "Más o menos, ¿cuántos adultos tienen un problema de salud mental en un año?",
@@ -74,7 +71,7 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                     "Casi todos",
                 ],
                 0,
-                "Casi 1 de cada 4 adultos, por eso importa un apoyo fácil de pedir y sin estigma.",
+                "Los problemas de salud mental son comunes: una buena parte de los adultos pasa por uno cada año (la lección da la cifra), por eso importa un apoyo fácil de pedir y sin estigma.",
             ),
             _q(
                 "Una colega dice que el apoyo entre colegas es solo para enfermedades graves. "
@@ -87,6 +84,28 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 ],
                 1,
                 "Es un mito: el apoyo entre colegas ayuda con muchos tipos de dificultades.",
+            ),
+            _q(
+                "Quien escribe vive con una enfermedad crónica, no con un problema de salud mental. ¿Le puede ayudar el apoyo entre colegas?",
+                [
+                    "No: el apoyo entre colegas es solo para enfermedades mentales",
+                    "Sí: también ayuda con enfermedades crónicas, la recuperación de adicciones, el duelo y los cambios de vida",
+                    "Solo si lo envía un médico",
+                    "Solo cuando termine su tratamiento",
+                ],
+                1,
+                "El apoyo entre colegas va mucho más allá de la salud mental: cualquiera que pase una etapa difícil puede ganar algo de quien recorrió un camino parecido.",
+            ),
+            _q(
+                "¿Cuál es la base del papel de un compañero de apoyo?",
+                [
+                    "Una licencia profesional",
+                    "Su propio camino a través de un momento difícil",
+                    "Años de experiencia como jefe",
+                    "Saberse de memoria las normas de la empresa",
+                ],
+                1,
+                "Algunos colegas tienen formación o certificación, pero lo que ofrecen se apoya en haber vivido algo parecido.",
             ),
         ),
     ),
@@ -102,8 +121,7 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                     "Yo tuve una semana mucho peor, la verdad.",
                 ],
                 1,
-                "Devolver lo que oyó muestra que entendió. Las otras aconsejan, minimizan o "
-                "comparan.",
+                "La escucha activa pone en sus propias palabras lo que oyó; los consejos, el lado bueno y las comparaciones desvían el foco.",
             ),
             _q(
                 "¿Cuál es una pregunta abierta?",
@@ -137,6 +155,39 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 ],
                 2,
                 "La honestidad y la presencia suelen ser justo lo que la persona necesita.",
+            ),
+            _q(
+                "La persona deja de escribir varios minutos. ¿Qué suele ser lo mejor?",
+                [
+                    "Mandar tres preguntas más para mantener la charla",
+                    "Darle espacio y, si el silencio sigue, preguntarle con suavidad cómo está",
+                    "Terminar la conversación",
+                    "Llenar el hueco contando sus propias noticias",
+                ],
+                1,
+                "A menudo la gente necesita tiempo para escribir o para recomponerse; dejar espacio para pensar también es escuchar.",
+            ),
+            _q(
+                "¿Qué respuesta le quita importancia a lo que siente la persona?",
+                [
+                    "Suena agotador.",
+                    "Por lo menos no es peor.",
+                    "¿Qué ha sido lo más difícil?",
+                    "Gracias por contármelo.",
+                ],
+                1,
+                "Buscarle el lado bueno demasiado pronto le dice a la persona que su sentimiento es exagerado, y eso cierra la conversación.",
+            ),
+            _q(
+                "¿Cuántas preguntas conviene hacer, por lo general, en un mensaje?",
+                [
+                    "Una",
+                    "Todas las que se le ocurran",
+                    "Por lo menos cinco",
+                    "Ninguna: nunca hay que preguntar",
+                ],
+                0,
+                "Un montón de preguntas se siente como un interrogatorio; deje que la persona conteste antes de preguntar lo siguiente.",
             ),
         ),
     ),
@@ -178,6 +229,50 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 "Comparta lo que ya tiene resuelto y el camino hacia adelante; nunca datos que "
                 "le identifiquen.",
             ),
+            _q(
+                "Quien escribe le hace una pregunta personal sobre su pasado. ¿Qué ayuda más?",
+                [
+                    "Contarle cada detalle que pregunte",
+                    "Contestar en pocas palabras si se siente cómodo, y volver a hablar de la persona",
+                    "Negarse y cerrar la charla",
+                    "Inventarse algo",
+                ],
+                1,
+                "Usted decide qué compartir; una respuesta breve y honesta, y volver a la persona, mantiene el foco donde debe estar.",
+            ),
+            _q(
+                "¿Por qué no debe dar detalles como su lugar de trabajo, su equipo o su ciudad?",
+                [
+                    "Porque son aburridos",
+                    "Porque podrían identificarle, y la plataforma mantiene anónimas a las dos personas",
+                    "Porque quien escribe no puede saber nada de usted",
+                    "Porque la historia es inventada",
+                ],
+                1,
+                "El anonimato protege por igual a colegas y a quienes escriben; una historia ayuda sin datos que identifiquen.",
+            ),
+            _q(
+                "Su historia es distinta de lo que vive la otra persona. ¿Qué debe evitar?",
+                [
+                    "Escuchar más de lo que habla",
+                    "Decir que su situación es igual a la suya",
+                    "Preguntarle cómo lo vive",
+                    "Mostrar curiosidad por su experiencia",
+                ],
+                1,
+                "Cada camino es distinto: decir que es igual le quita la conversación a la otra persona.",
+            ),
+            _q(
+                "¿Para qué sirve, sobre todo, compartir la experiencia vivida?",
+                [
+                    "Para dar esperanza y mostrar que la recuperación es posible",
+                    "Para demostrar que es un experto",
+                    "Para recibir apoyo para usted",
+                    "Para comparar qué historia es más dura",
+                ],
+                0,
+                "La experiencia vivida se comparte por el bien de la otra persona: para dar esperanza y la sensación de no estar sola.",
+            ),
         ),
     ),
     "coping-skills": SpanishModule(
@@ -217,6 +312,50 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 2,
                 "Las técnicas ayudan en un mal momento; los síntomas que duran merecen también "
                 "atención profesional.",
+            ),
+            _q(
+                "¿Cuál es un ejemplo de una habilidad sencilla para proponer por texto?",
+                [
+                    "Un ejercicio de respiración que puede probar durante dos minutos",
+                    "Un medicamento nuevo",
+                    "Dejar su trabajo hoy mismo",
+                    "Una larga lista de lecturas",
+                ],
+                0,
+                "Los pasos pequeños y concretos que se pueden probar enseguida son los que mejor caben en una charla por texto.",
+            ),
+            _q(
+                "La persona probó una habilidad que usted le propuso y dice que no le sirvió. ¿Y ahora?",
+                [
+                    "Insistir en que lo intente con más ganas",
+                    "Agradecerle que lo probara y explorar qué otra cosa le podría ir bien",
+                    "Decirle que nada va a funcionar",
+                    "Terminar la conversación",
+                ],
+                1,
+                "Las habilidades son pruebas, no exámenes que la persona pueda suspender; la curiosidad la deja a ella al mando.",
+            ),
+            _q(
+                "¿Qué es un desencadenante?",
+                [
+                    "Una situación o un sentimiento que suele provocar malestar",
+                    "Un botón de la aplicación",
+                    "Un tipo de medicamento",
+                    "Un diagnóstico formal",
+                ],
+                0,
+                "Darse cuenta de lo que provoca el malestar ayuda a planear cómo responder, y eso da fortaleza.",
+            ),
+            _q(
+                "¿Por qué compartir las fichas de habilidades del programa en vez de sus propios consejos?",
+                [
+                    "Están probadas, son breves y son iguales para todos",
+                    "Porque sus consejos nunca sirven",
+                    "Porque reemplazan la conversación",
+                    "Para no tener que escuchar",
+                ],
+                0,
+                "El programa revisa las fichas y se leen bien en un teléfono; acompañan a su escucha, no la reemplazan.",
             ),
         ),
     ),
@@ -270,6 +409,39 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 0,
                 "Mental Health America mantiene una lista de programas; buscar 'programa de "
                 "apoyo entre pares' con su ciudad o condado también ayuda.",
+            ),
+            _q(
+                "Quien escribe le pide que le recomiende un terapeuta. ¿Qué corresponde a su papel?",
+                [
+                    "Darle el nombre de su propio terapeuta",
+                    "Indicarle el directorio del programa y los servicios públicos",
+                    "Decirle que no necesita terapia",
+                    "Diagnosticarle primero",
+                ],
+                1,
+                "Los colegas conectan a las personas con servicios; no recomiendan profesionales por su cuenta ni diagnostican.",
+            ),
+            _q(
+                "¿Qué es una forma amable de saber si una derivación le sirvió?",
+                [
+                    "Preguntarle más adelante, si acepta un seguimiento, si pudo contactar con el servicio",
+                    "Llamar usted al servicio para preguntar por la persona",
+                    "Preguntarle a su jefe",
+                    "No volver a hacer nada",
+                ],
+                0,
+                "El seguimiento con el permiso de la persona la respeta; nunca contacte con servicios ni con la empresa sobre alguien.",
+            ),
+            _q(
+                "No hay grupos presenciales cerca de la persona. ¿Qué más puede probar?",
+                [
+                    "Comunidades de apoyo entre colegas en línea",
+                    "Nada: solo cuenta la ayuda en persona",
+                    "Esperar a que abra un grupo cerca",
+                    "Pedir a sus compañeros de trabajo que le diagnostiquen",
+                ],
+                0,
+                "Las comunidades y los grupos en línea conectan a la gente cuando lo presencial queda lejos.",
             ),
         ),
     ),
@@ -336,6 +508,28 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 "Nunca prometa un secreto que pueda poner a alguien en peligro; sea honesto y "
                 "amable.",
             ),
+            _q(
+                "¿Preguntar directamente a alguien por el suicidio le mete la idea en la cabeza?",
+                [
+                    "Sí, así que nunca hay que preguntar",
+                    "No: preguntar de forma directa y amable es seguro y puede abrir el camino a la ayuda",
+                    "Solo si es joven",
+                    "Solo por texto",
+                ],
+                1,
+                "La investigación y los servicios de crisis coinciden en que una pregunta directa y cariñosa no hace daño; muestra que usted puede oír la respuesta.",
+            ),
+            _q(
+                "La persona deja de contestar después de decir que tiene un plan para quitarse la vida. ¿Qué hace?",
+                [
+                    "Esperar a mañana",
+                    "Avisar enseguida a un supervisor desde la plataforma",
+                    "Publicarlo en redes sociales",
+                    "Cerrar la conversación sin decir nada",
+                ],
+                1,
+                "Las señales de crisis nunca se dejan esperando: el protocolo pone a un supervisor a cargo de inmediato.",
+            ),
         ),
     ),
     "crisis-plans-and-roadmaps": SpanishModule(
@@ -375,6 +569,50 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 1,
                 "Primero la seguridad: el protocolo, y el plan otro día con más calma.",
             ),
+            _q(
+                "¿Qué es una hoja de ruta de recuperación?",
+                [
+                    "Un plan paso a paso de metas y apoyos que elige la persona",
+                    "Un mapa de los hospitales de la zona",
+                    "Una evaluación de desempeño",
+                    "Una lista de reglas que pone el colega",
+                ],
+                0,
+                "La hoja de ruta es el camino propio de la persona: metas pequeñas, personas y apoyos que ella elige.",
+            ),
+            _q(
+                "¿Qué pregunta ayuda a alguien a encontrar sus señales de alerta?",
+                [
+                    "¿Qué suele pasar justo antes de que las cosas se pongan muy difíciles para usted?",
+                    "¿Por qué siempre se siente así?",
+                    "¿Ha probado a no preocuparse?",
+                    "¿Quiere que decida yo por usted?",
+                ],
+                0,
+                "Las preguntas abiertas y curiosas ayudan a la persona a notar sus propios patrones.",
+            ),
+            _q(
+                "¿Dónde conviene que la persona guarde su plan?",
+                [
+                    "En un lugar donde lo pueda tener a mano rápido cuando lo necesite",
+                    "Solo en las notas del colega",
+                    "Con su jefe",
+                    "En ningún sitio: los planes se aprenden de memoria",
+                ],
+                0,
+                "Un plan solo ayuda si está a mano en un momento difícil; la persona decide dónde.",
+            ),
+            _q(
+                "La persona quiere añadir contactos profesionales a su plan. ¿Qué le responde?",
+                [
+                    "Animarla: la atención profesional va junto al apoyo entre colegas",
+                    "Desanimarla",
+                    "Quitar el apoyo entre colegas del plan",
+                    "Decirle que los profesionales no le van a ayudar",
+                ],
+                0,
+                "El apoyo entre colegas complementa la atención profesional, y un buen plan incluye las dos cosas.",
+            ),
         ),
     ),
     "boundaries-and-self-care": SpanishModule(
@@ -412,6 +650,50 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 ],
                 1,
                 "No es un rescatador; su parte es la presencia, la honestidad y el protocolo.",
+            ),
+            _q(
+                "Una conversación le recuerda con dolor su propio pasado. ¿Qué hace?",
+                [
+                    "Aguantar sin decírselo a nadie",
+                    "Pedir ayuda a su supervisor, o devolverla para que la tome otro colega",
+                    "Contar toda su historia para sobrellevarlo",
+                    "Dejar de contestar sin decir nada",
+                ],
+                1,
+                "Cuidarse también protege a quien escribe; devolver una charla o pedir ayuda es parte del papel.",
+            ),
+            _q(
+                "Quien escribe le pide dinero prestado. ¿Qué hace?",
+                [
+                    "Prestarle una cantidad pequeña",
+                    "Decirle con amabilidad que eso no lo hacen los colegas e indicarle recursos",
+                    "Pedir a su equipo que ponga algo",
+                    "No hacer caso del mensaje",
+                ],
+                1,
+                "Los límites claros y amables mantienen segura la relación; para las necesidades prácticas están los recursos.",
+            ),
+            _q(
+                "¿Cuántas conversaciones conviene llevar a la vez?",
+                [
+                    "Todas las que le ofrezcan",
+                    "No más de las que pueda atender de verdad, según la capacidad que usted fija",
+                    "Siempre el máximo del programa",
+                    "Nunca más de una",
+                ],
+                1,
+                "La capacidad la fija usted; importa más la calidad de la atención que el número.",
+            ),
+            _q(
+                "¿Qué le ayuda a recuperar la calma después de una conversación difícil?",
+                [
+                    "Algo que le reponga, y hablarlo con su supervisor si lo necesita",
+                    "Aceptar enseguida la siguiente oferta",
+                    "Leer la conversación una y otra vez",
+                    "Contarles los detalles a sus amigos",
+                ],
+                0,
+                "Descansar y hablarlo con alguien del programa le mantienen bien; los detalles siguen siendo confidenciales.",
             ),
         ),
     ),
@@ -462,6 +744,39 @@ SPANISH_MODULES: dict[str, SpanishModule] = {
                 1,
                 "La seguridad va antes que el secreto: siga el protocolo y traiga a un supervisor.",
             ),
+            _q(
+                "¿Puede escribir la historia de alguien para contársela a sus amigos si quita el nombre?",
+                [
+                    "Sí, sin el nombre no pasa nada",
+                    "No: lo que cuentan quienes escriben se queda dentro del programa",
+                    "Solo en redes sociales",
+                    "Solo pasada una semana",
+                ],
+                1,
+                "La confidencialidad cubre toda la historia, no solo el nombre; los detalles por sí solos pueden identificar a alguien.",
+            ),
+            _q(
+                "¿Quién más puede ver una conversación, además de usted?",
+                [
+                    "Cualquiera en la empresa",
+                    "El jefe de quien escribe",
+                    "Los supervisores del programa, cuando hace falta por seguridad y apoyo",
+                    "Nadie, ni siquiera en una crisis",
+                ],
+                2,
+                "Los supervisores apoyan a los colegas e intervienen por seguridad; jefes y compañeros nunca ven las conversaciones.",
+            ),
+            _q(
+                "Quien escribe manda su nombre completo y su departamento. ¿Qué hace?",
+                [
+                    "Guardarlo por si lo necesita",
+                    "No usarlo ni anotarlo, y recordarle con amabilidad que puede seguir en el anonimato",
+                    "Buscarle",
+                    "Pasárselo al jefe de su supervisor",
+                ],
+                1,
+                "El anonimato es de quien escribe; los colegas nunca actúan con datos que identifiquen.",
+            ),
         ),
     ),
 }
@@ -511,3 +826,23 @@ def spanish_version(spec: ModuleSpec) -> tuple[str, str, tuple[Question, ...]]:
     """(title, lesson Markdown, questions) of a default module in Spanish."""
     module = SPANISH_MODULES[spec.slug]
     return module.title, lesson_text(spec.slug), module.questions
+
+
+def shown_draw(module, draw, language: str):
+    """A quiz draw (`grading.Draw`) with its prompts and options in `language` where
+    `shown` gives the module in it; option ids and order stay as drawn."""
+    seen = shown(module, language)
+    if seen is module:
+        return draw
+    by_id = {q.id: seen.questions[i] for i, q in enumerate(module.questions)}
+    questions = tuple(
+        replace(
+            q,
+            prompt=by_id[q.question_id].prompt,
+            options=tuple(
+                replace(o, text=by_id[q.question_id].choices[o.index]) for o in q.options
+            ),
+        )
+        for q in draw.questions
+    )
+    return replace(draw, questions=questions)

@@ -96,7 +96,14 @@ def quiz(module_id: int):
         except grading.QuizError as exc:
             flash(str(exc), "error")
             return redirect(url_for("peers.lesson", module_id=module.id))
-        return render_template("peers/quiz.html", module=module, form=form, draw=draw)
+        # The same questions and options, in Spanish when shown so.
+        language = str(get_locale())
+        return render_template(
+            "peers/quiz.html",
+            module=spanish.shown(module, language),
+            form=form,
+            draw=spanish.shown_draw(module, draw, language),
+        )
     if not form.validate_on_submit():
         abort(400)
     was_certified = eligibility.is_certified(db.session, profile.id, now)
