@@ -80,7 +80,9 @@ def test_a_spanish_texter_is_answered_in_spanish_and_matched_to_a_spanish_speaki
 
     # ESPAÑOL at the first text: the welcome and the menu come back at once, in Spanish.
     welcome, menu = texter.sends("ESPAÑOL")
-    assert welcome.startswith("Hola, ha contactado a Acme Peer Line: apoyo entre colegas por texto.")
+    assert welcome.startswith(
+        "Hola, ha contactado a Acme Peer Line: apoyo entre colegas por texto."
+    )
     assert "llame al 911" in welcome.lower()
     assert menu.startswith("¿De qué quiere hablar?")
     assert menu.endswith("For English, reply ENGLISH."), "the way back, in English"
