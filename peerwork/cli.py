@@ -171,22 +171,6 @@ def _on_stop_signal(received: list[int]):
     return handler
 
 
-def _quiet_once_stopping(handle_error, received: list[int]):
-    """The server's error report, silent once a stop signal arrived.
-
-    A signal landing in the main thread just after it handed a connection to a
-    request thread makes socketserver close that connection under the thread
-    (`_handle_request_noblock`'s bare `except: shutdown_request; raise`); the
-    thread's read then fails and would print a traceback on the way out.
-    """
-
-    def handle(request, client_address) -> None:
-        if not received:
-            handle_error(request, client_address)
-
-    return handle
-
-
 def _start_child(command: str, env: dict[str, str], log_level: str) -> subprocess.Popen:
     """`peerwork COMMAND` in a process group of its own (the terminal's Ctrl-C reaches only
     us, and we stop it in turn), told to exit if we die (no orphans)."""
@@ -261,7 +245,6 @@ def run_all(host: str, port: int, no_demo: bool, verbose: bool) -> None:
             raise click.ClickException(
                 f"cannot listen on {host}:{port} ({exc.strerror}); choose another port with --port"
             ) from exc
-        server.handle_error = _quiet_once_stopping(server.handle_error, received)
         get_redis(app).ping()  # starts the embedded Redis unless REDIS_URL is set
         env = dict(os.environ, REDIS_URL=redis_url(app), PEERWORK_INSTANCE=app.instance_path)
         migrate.upgrade(app.config["DATABASE_URL"])
