@@ -13,8 +13,11 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask_babel import get_locale
+from flask_babel import refresh as refresh_locale
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
@@ -24,7 +27,7 @@ from peerwork.admin.routes import bp as admin_bp
 from peerwork.auth.routes import bp as auth_bp
 from peerwork.checkins.routes import bp as care_bp
 from peerwork.config import load_config, require_secrets
-from peerwork.extensions import csrf, db, init_services, login_manager
+from peerwork.extensions import babel, csrf, db, init_services, login_manager, select_locale
 from peerwork.health import bp as health_bp
 from peerwork.logging_filters import install_redaction
 from peerwork.main import bp as main_bp
@@ -78,6 +81,18 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     login_manager.init_app(app)
     auth.init_login(login_manager)
+    # Compiled catalogs (.mo) are committed next to their .po files, so a plain
+    # `pip install -e .` serves Spanish with no build step (tests/test_i18n.py
+    # fails when a .mo is older than its .po).
+    babel.init_app(
+        app,
+        locale_selector=select_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+    )
+    app.jinja_env.globals["page_locale"] = lambda: str(get_locale())
+    # The chosen locale is cached on `g`, which outlives one request wherever an app
+    # context is held across requests (a CLI command, the tests): choose afresh each time.
+    app.before_request(refresh_locale)
 
 
 def register_blueprints(app: Flask) -> None:

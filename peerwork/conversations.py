@@ -90,7 +90,10 @@ def record_texter_message(
         queue_sms(
             session,
             program=program,
-            body=texts.for_program("peer_message_alert", program),
+            # In the language of the peer's own pages, when they chose one.
+            body=texts.for_program(
+                "peer_message_alert", program, language=peer.user.locale or "en"
+            ),
             now=now,
             dispatcher=dispatcher,
             recipient="peer",
@@ -199,9 +202,9 @@ def end_conversation(
     if notify_texter and not opted_out and ended_by != "handback":
         if ended_by == "peer":
             peer = session.get(PeerProfile, conversation.peer_profile_id)
-            body = texts.for_program("ended_by_peer", program, alias=peer.alias)
+            body = texts.for_texter("ended_by_peer", program, texter, alias=peer.alias)
         else:
-            body = texts.for_program("ended_by_texter", program)
+            body = texts.for_texter("ended_by_texter", program, texter)
         queue_sms(
             session,
             program=program,
@@ -435,7 +438,7 @@ def hand_back(session: Session, *, conversation_id: int, now: datetime, dispatch
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("peer_stepped_away", program),
+        body=texts.for_texter("peer_stepped_away", program, texter),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import redis
-from flask import Flask, current_app
-from flask_login import LoginManager
+from flask import Flask, current_app, request
+from flask_babel import Babel
+from flask_login import LoginManager, current_user
 from flask_wtf.csrf import CSRFProtect
 
 from peerwork.db import Database
 from peerwork.embedded_redis import EmbeddedRedis, socket_path_for, url_for_socket
+from peerwork.languages import LANGUAGES
 from peerwork.privacy.crypto import DataVault
 from peerwork.queue import Dispatcher
 
 db = Database()
 login_manager = LoginManager()
 csrf = CSRFProtect()
+babel = Babel()
+# The web pages' languages: the compiled catalogs in peerwork/translations (English is the source).
+PAGE_LOCALES = tuple(LANGUAGES)
+
+
+def select_locale() -> str:
+    """The signed-in user's chosen page language, else the browser's best, else English."""
+    chosen = getattr(current_user, "locale", None) if current_user else None
+    if chosen in PAGE_LOCALES:
+        return chosen
+    return request.accept_languages.best_match(PAGE_LOCALES) or PAGE_LOCALES[0]
 
 
 def init_services(app: Flask) -> None:

@@ -83,6 +83,8 @@ def test_quick_start_leaves_only_the_peers_before_launch(client, admin, session,
     )
     assert [t.name for t in program.topics] == [name for name, _ in DEFAULT_TOPICS]
     assert program.training_published_at is not None
+    # English only until the admin offers another language in Settings.
+    assert (program.languages, program.language_fallback) == ("en", "anyone")
     contacts = session.scalars(
         select(EscalationContact).where(EscalationContact.program_id == program.id)
     ).all()

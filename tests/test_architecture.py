@@ -24,7 +24,16 @@ ROOT = Path(__file__).resolve().parent.parent / "peerwork"
 # the layers below it, never from a layer above.
 LAYERS: list[set[str]] = [
     # the ground
-    {"clock", "config", "data", "logging_filters", "embedded_redis", "phones", "console"},
+    {
+        "clock",
+        "config",
+        "data",
+        "logging_filters",
+        "embedded_redis",
+        "phones",
+        "console",
+        "languages",
+    },
     {"models", "extensions", "db", "queue", "privacy", "templating", "migrate"},
     {"audit", "accounts", "auth", "access"},
     # the channel, and the hours a program keeps

@@ -39,6 +39,22 @@ def test_demo_history_is_weeks_of_the_product_in_use(session, now, app):
     _alerts_were_raised_by_the_safety_code_and_acknowledged(session, history)
     _nothing_of_the_past_is_left_to_send_now(session, app)
     _history_ends_before_now_and_began_after_the_program(session, now, history)
+    _all_in_english_the_default(session, history)
+
+
+def _all_in_english_the_default(session, history):
+    """The demo line offers English only: every texter and request stays English."""
+    assert history.languages == "en"
+    texters = session.scalars(select(Texter.language).where(Texter.program_id == history.id))
+    assert set(texters) == {"en"}
+    requests = session.scalars(
+        select(SupportRequest.language).where(SupportRequest.program_id == history.id)
+    )
+    assert set(requests) == {"en"}
+    peers = session.scalars(
+        select(PeerProfile.languages).where(PeerProfile.program_id == history.id)
+    )
+    assert all("en" in langs.split(",") for langs in peers)
 
 
 def _spreads_over_weeks_and_every_topic(session, now, history):

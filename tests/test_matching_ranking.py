@@ -67,3 +67,13 @@ def test_queue_serves_crisis_first_then_the_longest_waiting():
 
 def test_equal_peers_keep_a_stable_order():
     assert ids(rank([Candidate(5), Candidate(3), Candidate(4)])) == [3, 4, 5]
+
+
+def test_a_peer_who_speaks_the_texters_language_comes_first_after_continuity():
+    english_idle = Candidate(1, language_fit=False)
+    spanish_busy = Candidate(2, active_conversations=1, language_fit=True)
+    assert [c.peer_profile_id for c in rank([english_idle, spanish_busy])] == [2, 1]
+    # The peer they asked for again still comes first.
+    assert rank([english_idle, spanish_busy], preferred_peer_id=1)[0] == english_idle
+    # A crisis: a peer who can read the texter before a free one who cannot.
+    assert rank([english_idle, spanish_busy], is_crisis=True)[0] == spanish_busy

@@ -42,6 +42,7 @@ peer_specs = st.fixed_dictionaries(
         "active": st.sampled_from([True, True, True, False]),
         "schedule": st.sampled_from(["all week", "all week", "mondays only"]),
         "already_offered": st.sampled_from([False, False, False, True]),
+        "languages": st.sampled_from(["en", "en", "en,es", "es"]),
     }
 )
 READY = {
@@ -57,10 +58,12 @@ READY = {
     "active": True,
     "schedule": "all week",
     "already_offered": False,
+    "languages": "en",
 }
 BUSY_BUT_FAIR = READY | {"load": 1, "last_matched_hours_ago": 30}
 IDLE_BUT_OFTEN = READY | {"this_week": 2, "older": 1, "last_matched_hours_ago": 1}
 ANY_TOPIC_IDLE = READY | {"lists_topic": False, "any_topic": True}
+SPEAKS_SPANISH_BUSY = BUSY_BUT_FAIR | {"languages": "en,es"}
 
 
 @settings(
@@ -75,6 +78,8 @@ ANY_TOPIC_IDLE = READY | {"lists_topic": False, "any_topic": True}
     preferred=st.none() | st.integers(0, 8),
     page_size=st.integers(1, 4),
     want=st.integers(1, 5),
+    language=st.sampled_from(["en", "es"]),
+    wait_for_language=st.booleans(),
 )
 # Load comes before fairness; never matched comes before matched long ago.
 @example(
@@ -84,6 +89,8 @@ ANY_TOPIC_IDLE = READY | {"lists_topic": False, "any_topic": True}
     preferred=None,
     page_size=1,
     want=2,
+    language="en",
+    wait_for_language=False,
 )
 # A crisis puts idle any-topic peers before busy peers who listed the topic...
 @example(
@@ -93,6 +100,8 @@ ANY_TOPIC_IDLE = READY | {"lists_topic": False, "any_topic": True}
     preferred=None,
     page_size=2,
     want=1,
+    language="en",
+    wait_for_language=False,
 )
 # ...and the texter's previous peer comes before everyone.
 @example(
@@ -102,19 +111,79 @@ ANY_TOPIC_IDLE = READY | {"lists_topic": False, "any_topic": True}
     preferred=2,
     page_size=1,
     want=1,
+    language="en",
+    wait_for_language=False,
+)
+# A Spanish texter: a busy peer who speaks Spanish before idle English-only peers...
+@example(
+    specs=[READY, ANY_TOPIC_IDLE, SPEAKS_SPANISH_BUSY],
+    with_topic=True,
+    is_crisis=True,
+    preferred=None,
+    page_size=1,
+    want=1,
+    language="es",
+    wait_for_language=False,
+)
+# ...and, where the program waits for one, only them.
+@example(
+    specs=[READY, SPEAKS_SPANISH_BUSY, READY | {"languages": "es"}],
+    with_topic=False,
+    is_crisis=False,
+    preferred=None,
+    page_size=1,
+    want=2,
+    language="es",
+    wait_for_language=True,
 )
 def test_sql_order_and_early_stop_agree_with_ranking_rank(
-    session, make, now, specs, with_topic, is_crisis, preferred, page_size, want
+    session,
+    make,
+    now,
+    specs,
+    with_topic,
+    is_crisis,
+    preferred,
+    page_size,
+    want,
+    language,
+    wait_for_language,
 ):
     savepoint = session.begin_nested()
     try:
-        check(session, make, now, specs, with_topic, is_crisis, preferred, page_size, want)
+        check(
+            session,
+            make,
+            now,
+            specs,
+            with_topic,
+            is_crisis,
+            preferred,
+            page_size,
+            want,
+            language,
+            wait_for_language,
+        )
     finally:
         savepoint.rollback()
 
 
-def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size, want):
+def check(
+    session,
+    make,
+    now,
+    specs,
+    with_topic,
+    is_crisis,
+    preferred,
+    page_size,
+    want,
+    language="en",
+    wait_for_language=False,
+):
     program = make.program(topics=("Work stress", "Grief and loss"))
+    program.languages = "en,es"
+    program.language_fallback = "wait" if wait_for_language else "anyone"
     session.add(TrainingModule(program_id=program.id, slug="basics", title="Basics", lesson_md="."))
     session.flush()
     topic, other_topic = program.topics
@@ -140,6 +209,8 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
         )
         peer.active_conversations = load
         peer.last_matched_at = last
+        peer.languages = spec["languages"]
+        speaks = language in spec["languages"].split(",")
         session.get(User, peer.user_id).active = spec["active"]
         ages = [timedelta(days=1)] * spec["this_week"] + [timedelta(days=8)] * spec["older"]
         for age in ages:
@@ -153,6 +224,7 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
             and load < spec["capacity"]
             and topic_ok
             and not spec["already_offered"]
+            and (speaks or not wait_for_language)
             and SCHEDULES[spec["schedule"]].get(local_day)
         ):
             expected.append(
@@ -163,6 +235,7 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
                     last_matched_at=last,
                     matches_this_week=spec["this_week"],
                     topic_fit=not with_topic or spec["lists_topic"],
+                    language_fit=speaks,
                 )
             )
     request = SupportRequest(
@@ -172,6 +245,7 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
         state="offering",
         is_crisis=is_crisis,
         preferred_peer_id=peers[preferred % len(peers)].id if preferred is not None else None,
+        language=language,
         wave=1,
         created_at=now,
     )
@@ -194,7 +268,9 @@ def check(session, make, now, specs, with_topic, is_crisis, preferred, page_size
 
     # The SQL order itself, before any Python sorting, over every page.
     in_sql_order = []
-    query = eligibility.candidate_select(request, session.connection().dialect.name)
+    query = eligibility.candidate_select(
+        request, session.connection().dialect.name, language_required=wait_for_language
+    )
     for offset in range(0, len(peers) + page_size, page_size):
         params = eligibility.candidate_params(request, now, limit=page_size, offset=offset)
         rows = session.execute(query, params).all()

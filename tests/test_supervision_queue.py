@@ -308,6 +308,22 @@ def test_the_supervisor_texts_the_waiting_texter_an_update(client, session, worl
     assert "update texted" in text_of(page_of(client.get("/peer/supervise/queue")))
 
 
+def test_a_spanish_texter_gets_the_update_in_spanish(client, session, world, supervisor):
+    world["program"].languages = "en,es"
+    world["heron"].language = "es"
+    session.flush()
+    response = client.post_form(
+        f"/peer/supervise/queue/{world['request'].id}/update", follow_redirects=True
+    )
+    assert "Update sent" in page_of(response)
+    session.expire_all()
+    sent = session.scalars(
+        select(Message).where(Message.texter_id == world["heron"].id, Message.recipient == "texter")
+    ).all()
+    assert sent[-1].body == texts.for_program("supervisor_update", world["program"], language="es")
+    assert sent[-1].body.startswith("Un supervisor del equipo")
+
+
 def test_no_update_goes_to_a_texter_who_opted_out(client, session, world, supervisor):
     world["heron"].dialog_state = "opted_out"
     session.flush()

@@ -7,6 +7,7 @@ from wtforms import (
     BooleanField,
     DateField,
     IntegerField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -21,9 +22,12 @@ from wtforms.validators import (
     Optional,
     ValidationError,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork import phones
 from peerwork.hours import DAY_NAMES
+from peerwork.languages import DEFAULT as DEFAULT_LANGUAGE
+from peerwork.languages import FALLBACKS, LANGUAGES
 from peerwork.models import CHECKIN_CHOICES, WAIT_ALERT_MINUTES, WEEKDAYS
 from peerwork.sms import texts as sms_texts
 
@@ -96,6 +100,11 @@ class QuickStartForm(FlaskForm):
             raise ValidationError("Enter the second person's mobile, or clear their name.")
 
 
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class SettingsForm(FlaskForm):
     name = StringField(
         "Program name", validators=[DataRequired("Give the program a name."), Length(max=200)]
@@ -133,6 +142,14 @@ class SettingsForm(FlaskForm):
     retention_days = IntegerField(
         "Days to keep message text",
         validators=[InputRequired("Enter a number."), NumberRange(1, 3650)],
+    )
+    # Saved as Program.languages (English is always offered, so it is not a choice).
+    offered_languages = MultiCheckboxField(
+        "Languages the line also offers",
+        choices=choices((x.code, x.name) for x in LANGUAGES.values() if x.code != DEFAULT_LANGUAGE),
+    )
+    language_fallback = RadioField(
+        "When no peer speaks the texter's language", choices=choices(FALLBACKS.items())
     )
 
 

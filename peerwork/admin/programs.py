@@ -21,6 +21,8 @@ from peerwork.admin.defaults import DEFAULT_RESOURCES
 from peerwork.admin.launch import Checklist, checklist
 from peerwork.admin.setup_common import SetupError, record_change
 from peerwork.checkins.defaults import install_defaults
+from peerwork.languages import DEFAULT as DEFAULT_LANGUAGE
+from peerwork.languages import FALLBACKS, join_list
 from peerwork.models import WAIT_ALERT_MINUTES, WEEKDAYS, Program, Resource, states
 from peerwork.sms import texts as sms_texts
 from peerwork.sms import wording as sms_wording
@@ -40,6 +42,8 @@ SETTINGS_FIELDS = (
     "quiet_start",
     "quiet_end",
     "retention_days",
+    "languages",
+    "language_fallback",
 )
 
 
@@ -117,6 +121,11 @@ def update_settings(
         _check_name_free(session, program.organization_id, values["name"], program.id)
     if "timezone" in values:
         _check_timezone(values["timezone"])
+    if "languages" in values:
+        # A list of codes from the form; English is always offered.
+        values["languages"] = join_list([DEFAULT_LANGUAGE, *values["languages"]])
+    if values.get("language_fallback", "anyone") not in FALLBACKS:
+        raise SetupError("language_fallback", "Choose what happens when no peer speaks it.")
     number = values.get("sms_number")
     if number:
         taken = session.scalar(

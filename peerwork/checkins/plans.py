@@ -82,16 +82,23 @@ def clean(sections: dict[str, str]) -> dict[str, str]:
     return out
 
 
-def render(plan: dict[str, str]) -> str:
-    """The plan as SMS lines: one 'Label: text' line per filled section."""
+def render(plan: dict[str, str], language: str = "en") -> str:
+    """The plan as SMS lines: one 'Label: text' line per filled section, labels in `language`."""
     return "\n".join(
-        f"{section.label}: {plan[section.key]}" for section in SECTIONS if plan.get(section.key)
+        f"{texts.render('plan_label_' + section.key, language=language)}: {plan[section.key]}"
+        for section in SECTIONS
+        if plan.get(section.key)
     )
 
 
-def plan_sms(program: Program, plan: dict[str, str]) -> str:
-    """The whole text the texter receives for this plan."""
-    return texts.for_program("plan", program, plan=render(plan))
+def plan_sms(program: Program, plan: dict[str, str], language: str = "en") -> str:
+    """The whole text the texter receives for this plan, in their language."""
+    return texts.for_program("plan", program, language=language, plan=render(plan, language))
+
+
+def _language_of(session: Session, texter_id: int) -> str:
+    texter = session.get(Texter, texter_id)
+    return texter.language if texter is not None else "en"
 
 
 def load(session: Session, *, texter_id: int, vault) -> dict[str, str] | None:
@@ -116,7 +123,7 @@ def send(
     return queue_sms(
         session,
         program=program,
-        body=plan_sms(program, plan),
+        body=plan_sms(program, plan, _language_of(session, texter_id)),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter_id,
@@ -151,7 +158,7 @@ def save(
                 f"the limit is {SECTION_MAX_CHARS})."
             )
     program = session.get(Program, conversation.program_id)
-    cost = segments.count(plan_sms(program, plan))
+    cost = segments.count(plan_sms(program, plan, _language_of(session, conversation.texter_id)))
     if cost.segments > PLAN_MAX_SEGMENTS:
         raise PlanError(
             f"The plan would take {cost.segments} text messages; shorten it to "

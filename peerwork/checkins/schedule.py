@@ -341,7 +341,7 @@ def send_checkin(session: Session, *, checkin_id: int, now: datetime, dispatcher
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("checkin", program),
+        body=texts.for_texter("checkin", program, texter),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,

@@ -13,6 +13,8 @@ A peer is eligible for a support request when all of these hold:
   a request without a topic (the texter wrote something that matched no
   topic on the menu) goes only to peers who take any topic, since it may be
   about a subject a peer chose to stay away from;
+- where the program waits for a peer who speaks the texter's language
+  (`Program.language_fallback == "wait"`), the peer lists that language;
 - the peer is not cooling down from this request: no open offer for it,
   none that lapsed (or was withdrawn) less than `LAPSE_COOLDOWN` ago, none
   they declined less than `DECLINE_COOLDOWN` ago;
@@ -53,6 +55,7 @@ from sqlalchemy import (
     cast,
     exists,
     func,
+    literal,
     literal_column,
     or_,
     select,
@@ -280,9 +283,20 @@ def _topic_pool(program_id, topic_id):
     return union_all(listed, anything).cte("pool").prefix_with("MATERIALIZED")
 
 
+def speaks(language):
+    """SQL on `PeerProfile`: the peer lists `language` (a bound code) among their languages."""
+    listed = literal(",") + PeerProfile.languages + literal(",")
+    return listed.like(literal("%,") + language + literal(",%"))
+
+
 @lru_cache(maxsize=64)
 def _candidate_statement(
-    has_topic: bool, has_request: bool, has_preferred: bool, crisis: bool, topic_pool: bool
+    has_topic: bool,
+    has_request: bool,
+    has_preferred: bool,
+    crisis: bool,
+    topic_pool: bool,
+    language_required: bool = False,
 ):
     """A page of the cheap-to-check candidates in ranking order, each flagged eligible or not.
 
@@ -317,11 +331,16 @@ def _candidate_statement(
         topic_fit = literal_column("1")
         topic_ok = [PeerProfile.accepts_any_topic.is_(True)]
         source = PeerProfile.__table__
+    language = bindparam("language", type_=Text)
+    language_fit = case((speaks(language), 1), else_=0)
+    if language_required:
+        topic_ok.append(speaks(language))
     # Mirrors ranking.rank_key, so that the first page holds the best candidates.
     order = []
     if has_preferred:
         preferred = bindparam("preferred_peer_id", type_=Integer)
         order.append(case((PeerProfile.id == preferred, 0), else_=1))
+    order.append(language_fit.desc())
     if crisis:
         order.append(case((PeerProfile.active_conversations == 0, 0), else_=1))
     if has_topic:
@@ -345,6 +364,7 @@ def _candidate_statement(
             and_(
                 PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted.is_not(None)
             ).label("wants_sms"),
+            language_fit.label("language_fit"),
         )
         .select_from(source)
         .where(
@@ -405,11 +425,18 @@ def cooldown_ends(offer_state: str, *, created_at, expires_at, responded_at) -> 
     return expires_at + LAPSE_COOLDOWN
 
 
-def candidate_select(request: SupportRequest, dialect: str, *, mind_offers: bool = True):
+def candidate_select(
+    request: SupportRequest,
+    dialect: str,
+    *,
+    mind_offers: bool = True,
+    language_required: bool = False,
+):
     """One SELECT: a page of candidates with their ranking inputs and an `eligible` flag.
 
     `mind_offers=False` ignores the request's own offers (open ones and
     cool-downs): who could take the request at all, not who to ask next.
+    `language_required` keeps only peers who speak the request's language.
     """
     return _candidate_statement(
         request.topic_id is not None,
@@ -417,6 +444,7 @@ def candidate_select(request: SupportRequest, dialect: str, *, mind_offers: bool
         request.preferred_peer_id is not None,
         bool(request.is_crisis),
         dialect != "postgresql",
+        language_required,
     )
 
 
@@ -427,6 +455,7 @@ def candidate_params(request: SupportRequest, now: datetime, *, limit: int, offs
         "topic_id": request.topic_id,
         "request_id": request.id,
         "preferred_peer_id": request.preferred_peer_id,
+        "language": request.language or "en",
         "now": now,
         "week_start": now - WEEK,
         "lapse_since": now - LAPSE_COOLDOWN,
@@ -458,14 +487,23 @@ def eligible_peers(
     skip = set(exclude)
     if page_size is None:
         page_size = PAGE_SIZE if want is None else max(MIN_PAGE, WAVE_PAGE_FACTOR * want)
-    query = candidate_select(request, session.connection().dialect.name, mind_offers=mind_offers)
+    query = candidate_select(
+        request,
+        session.connection().dialect.name,
+        mind_offers=mind_offers,
+        language_required=program.language_fallback == "wait",
+    )
     found: list[Candidate] = []
     offset = 0
     while True:
         params = candidate_params(request, now, limit=page_size, offset=offset)
         rows = session.execute(query, params).all()
         for row in rows:
-            if not row[8] or row[0] in skip or not within_weekly_hours(_schedule(row[6]), local):
+            if (
+                not row.eligible
+                or row[0] in skip
+                or not within_weekly_hours(_schedule(row[6]), local)
+            ):
                 continue
             found.append(
                 Candidate(
@@ -476,6 +514,7 @@ def eligible_peers(
                     matches_this_week=row[4] or 0,
                     topic_fit=bool(row[5]),
                     wants_sms=bool(row[7]),
+                    language_fit=bool(row.language_fit),
                 )
             )
         if len(rows) < page_size or (want is not None and len(found) >= want):

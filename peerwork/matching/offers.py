@@ -49,6 +49,7 @@ from peerwork.models import (
     SupportRequest,
     Texter,
     Topic,
+    User,
     states,
 )
 from peerwork.sms import texts
@@ -121,6 +122,7 @@ def open_request(
         is_crisis=is_crisis,
         preferred_peer_id=preferred_peer_id,
         source=source,
+        language=session.get(Texter, texter_id).language,
         state="offering" if taking else "held",
         wave=0,
         created_at=now,
@@ -336,14 +338,25 @@ def _alert_peers(session, program, request, candidates, now, dispatcher) -> None
     topic = None
     if request.topic_id is not None:
         topic = session.scalar(select(Topic.name).where(Topic.id == request.topic_id))
-    body = texts.for_program(
-        "peer_offer_alert", program, topic=topic if topic is not None else "any topic"
+    # Each alert in the language of the peer's own pages (English unless they chose).
+    locales = dict(
+        session.execute(
+            select(PeerProfile.id, User.locale)
+            .join(User, User.id == PeerProfile.user_id)
+            .where(PeerProfile.id.in_([c.peer_profile_id for c in candidates]))
+        ).all()
     )
     for c in candidates:
+        language = locales.get(c.peer_profile_id) or "en"
         queue_sms(
             session,
             program=program,
-            body=body,
+            body=texts.for_program(
+                "peer_offer_alert",
+                program,
+                language=language,
+                topic=topic or texts.render("any_topic", language=language),
+            ),
             now=now,
             dispatcher=dispatcher,
             recipient="peer",
@@ -473,7 +486,7 @@ def accept_offer(
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("connected", program, alias=peer.alias),
+        body=texts.for_texter("connected", program, texter, alias=peer.alias),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,

@@ -2,6 +2,8 @@
 
 Peers for one request, best first:
 1. continuity: the texter's previous peer, when they asked for them;
+1b. language: peers who speak the texter's language (a program may also
+   require it: `eligibility`, `Program.language_fallback == "wait"`);
 2. crisis priority: for a crisis request, peers with no conversation open
    come first (they can answer at once), before topic fit;
 3. topic fit: peers who listed the topic before those who take any topic;
@@ -38,6 +40,7 @@ class Candidate:
     matches_this_week: int = 0
     topic_fit: bool = True  # lists the topic (False: only takes any topic)
     wants_sms: bool = False  # opted in to SMS alerts on their own phone
+    language_fit: bool = True  # speaks the texter's language
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,7 @@ def rank_key(
         0
         if preferred_peer_id is not None and candidate.peer_profile_id == preferred_peer_id
         else 1,
+        0 if candidate.language_fit else 1,
         1 if is_crisis and candidate.active_conversations > 0 else 0,
         0 if candidate.topic_fit else 1,
         candidate.active_conversations,

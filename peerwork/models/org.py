@@ -19,12 +19,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from peerwork import clock
 from peerwork.db import Base
+from peerwork.languages import FALLBACKS
 from peerwork.models import states
 from peerwork.models._types import UTCDateTime, one_of
 
 # Weekly hours: {"mon": [["09:00", "17:00"]], ...}; a missing day is closed.
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHECKIN_CHOICES = ("none", "1d", "3d", "1w")
+LANGUAGE_FALLBACKS = tuple(FALLBACKS)
 # Minutes a texter may wait for a peer before the long-wait alert (an admin setting).
 WAIT_ALERT_MINUTES = (2, 120)
 
@@ -49,6 +51,7 @@ class Program(Base):
     __table_args__ = (
         one_of("status", states.PROGRAM.states, "status_valid"),
         one_of("checkin_default", CHECKIN_CHOICES, "checkin_default_valid"),
+        one_of("language_fallback", LANGUAGE_FALLBACKS, "language_fallback_valid"),
         CheckConstraint("offer_timeout_seconds BETWEEN 15 AND 3600", name="offer_timeout_range"),
         CheckConstraint("wave_size BETWEEN 1 AND 100", name="wave_size_range"),
         CheckConstraint("max_waves BETWEEN 1 AND 20", name="max_waves_range"),
@@ -85,6 +88,12 @@ class Program(Base):
     unanswered_minutes: Mapped[int] = mapped_column(Integer, default=10)
     alert_ack_minutes: Mapped[int] = mapped_column(Integer, default=5)
     keep_requests_after_hours: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The languages the line offers texters, comma-separated codes; English is always one.
+    languages: Mapped[str] = mapped_column(String(60), default="en", server_default="en")
+    # No peer speaks the texter's language: "anyone" (offer with a note) or "wait".
+    language_fallback: Mapped[str] = mapped_column(
+        String(8), default="anyone", server_default="anyone"
+    )
     checkin_default: Mapped[str] = mapped_column(String(4), default="1d")
     quiet_start: Mapped[str] = mapped_column(String(5), default="21:00")
     quiet_end: Mapped[str] = mapped_column(String(5), default="08:00")

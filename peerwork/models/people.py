@@ -55,6 +55,8 @@ class User(UserMixin, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The language of the web pages they see (None: their browser's Accept-Language).
+    locale: Mapped[str | None] = mapped_column(String(8))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -131,6 +133,9 @@ class PeerProfile(Base):
     sms_alerts: Mapped[bool] = mapped_column(Boolean, default=False)
     active_conversations: Mapped[int] = mapped_column(Integer, default=0)
     last_matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Languages they can hold a conversation in, comma-separated codes ("en,es"), so that
+    # the matching SQL tests one with LIKE on every database (peerwork.languages).
+    languages: Mapped[str] = mapped_column(String(60), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
 
     user: Mapped[User] = relationship(back_populates="peer_profiles")

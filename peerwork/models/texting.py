@@ -50,6 +50,8 @@ class Texter(Base):
     # Opting out is stored here and nowhere else: the dialog state "opted_out".
     dialog_state: Mapped[str] = mapped_column(String(20), default="new")
     recurring_checkin: Mapped[str] = mapped_column(String(10), default="off")
+    # What we text them in (peerwork.languages): chosen by keyword or read from the first text.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     last_peer_id: Mapped[int | None] = mapped_column(
         ForeignKey("peer_profiles.id", ondelete="SET NULL")
     )
@@ -106,6 +108,8 @@ class SupportRequest(Base):
     )
     wave: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(16), default="texter")  # texter, checkin, handback
+    # The texter's language when the request opened: matching prefers peers who speak it.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.now)
     waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     matched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -20,6 +21,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from peerwork.conversations import MAX_REPLY_CHARS
 from peerwork.hours import DAY_NAMES
+from peerwork.languages import LANGUAGES
 from peerwork.matching.eligibility import ANY_TOPIC_LABEL
 from peerwork.models import CHECKIN_CHOICES, WEEKDAYS
 
@@ -31,7 +33,12 @@ OUTCOMES = (
     ("escalated", "I brought in a supervisor"),
     ("cut_short", "It ended before we got far"),
 )
-CHECKIN_LABELS = {"none": "No check-in", "1d": "In 1 day", "3d": "In 3 days", "1w": "In 1 week"}
+CHECKIN_LABELS = {
+    "none": _l("No check-in"),
+    "1d": _l("In 1 day"),
+    "3d": _l("In 3 days"),
+    "1w": _l("In 1 week"),
+}
 
 
 def choices(pairs) -> list[SelectChoice]:
@@ -56,6 +63,18 @@ class ProfileForm(FlaskForm):
     )
     alert_phone = TelField("Your phone for text alerts (optional)", validators=[Optional()])
     sms_alerts = BooleanField("Text me when a new offer or message arrives")
+    languages = MultiCheckboxField(
+        "Languages you can hold a conversation in",
+        choices=choices((lang.code, lang.native) for lang in LANGUAGES.values()),
+    )
+    locale = SelectField(
+        "Language of these pages",
+        choices=choices(
+            [("", "As my browser asks"), *((lang.code, lang.native) for lang in LANGUAGES.values())]
+        ),
+        # Checked by save_profile: an unknown value (or none) follows the browser.
+        validate_choice=False,
+    )
 
 
 for _day in WEEKDAYS:
@@ -77,12 +96,12 @@ class AvailableForm(FlaskForm):
 
 
 class ReplyForm(FlaskForm):
-    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
+    body = TextAreaField(_l("Your reply"), validators=[DataRequired(), Length(max=MAX_REPLY_CHARS)])
 
 
 class FlagForm(FlaskForm):
     reason = StringField(
-        "What do you need help with? (no message text, please)",
+        _l("What do you need help with? (no message text, please)"),
         validators=[DataRequired(), Length(max=300)],
     )
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from peerwork import audit, phones
 from peerwork.hours import DAY_NAMES, HoursError, form_end, parse_week
+from peerwork.languages import LANGUAGES, join_list
 from peerwork.matching import eligibility, offers
 from peerwork.models import WEEKDAYS, PeerProfile, Program, Topic, User
 
@@ -81,8 +82,14 @@ def save_profile(
     sms_alerts: bool,
     now: datetime,
     vault,
+    spoken: list[str] | None = None,
+    locale: str | None = None,
 ) -> PeerProfile:
-    """Validate and save the profile; the first complete save finishes onboarding."""
+    """Validate and save the profile; the first complete save finishes onboarding.
+
+    `spoken`: the languages they can hold a conversation in (None keeps them);
+    `locale`: the language of their pages ("" follows the browser; None keeps it).
+    """
     profile = session.get(PeerProfile, peer_profile_id)
     user = session.get(User, profile.user_id)
     program = session.get(Program, profile.program_id)
@@ -122,6 +129,12 @@ def save_profile(
         raise ProfileError(
             "alert_phone", "Add a phone number to get text alerts, or turn them off."
         )
+    if spoken is not None:
+        if not [code for code in spoken if code in LANGUAGES]:
+            raise ProfileError("languages", "Choose at least one language you can talk in.")
+        profile.languages = join_list(spoken)
+    if locale is not None:
+        user.locale = locale if locale in LANGUAGES else None
     profile.alias = alias
     profile.topics = list(topics)
     profile.accepts_any_topic = any_topic

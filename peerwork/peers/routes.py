@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
-from peerwork import clock, conversations
+from peerwork import clock, conversations, languages
 from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.hours import DAY_NAMES
@@ -94,6 +94,8 @@ def _fill_profile_form(form: forms.ProfileForm, profile: PeerProfile) -> None:
     form.any_topic.data = profile.accepts_any_topic
     form.capacity.data = profile.capacity
     form.sms_alerts.data = profile.sms_alerts
+    form.languages.data = languages.parse_list(profile.languages)
+    form.locale.data = profile.user.locale or ""
     for row in profiles.availability_rows(profile):
         getattr(form, f"{row.day}_on").data = row.on
         getattr(form, f"{row.day}_start").data = row.start
@@ -136,6 +138,9 @@ def profile():
                 sms_alerts=form.sms_alerts.data,
                 now=clock.now(),
                 vault=get_vault(),
+                # None keeps them: a form without the boxes (or all unticked) is no answer.
+                spoken=form.languages.data or None,
+                locale=form.locale.data or "",
             )
         except profiles.ProfileError as exc:
             db.session.rollback()
@@ -270,6 +275,7 @@ def _render_conversation(profile, conversation, *, reply=None, flag=None, status
         "peers/conversation.html",
         conversation=conversation,
         pseudonym=texter.pseudonym,
+        texter_language=texter.language,
         topic=topic,
         program=program,
         profile=profile,

@@ -9,10 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerwork import conversations
+from peerwork import conversations, languages
 from peerwork.models import (
     Alert,
     Conversation,
@@ -41,6 +42,10 @@ class OfferView:
     expires_at: datetime
     # The texter's own words, quoted short: only ever built for the offered peer.
     preview: str | None = None
+    language: str = "en"  # the texter's
+    # False: the peer's profile does not list the texter's language (the program
+    # offers such requests to anyone rather than let them wait): the offer says so.
+    peer_speaks: bool = True
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class ConversationView:
     started_at: datetime
     unread: int
     flagged: bool
+    language: str = "en"  # the texter's
 
 
 def current_profile(session: Session, user: User) -> PeerProfile | None:
@@ -100,6 +106,8 @@ def open_offers(
         )
         .order_by(SupportRequest.is_crisis.desc(), SupportRequest.created_at)
     ).all()
+    profile = session.get(PeerProfile, peer_profile_id)
+    spoken = languages.parse_list(profile.languages) if profile else [languages.DEFAULT]
     views = []
     for offer, request, topic in rows:
         preview = None
@@ -110,11 +118,13 @@ def open_offers(
         views.append(
             OfferView(
                 id=offer.id,
-                topic=topic or ("Topic in their own words" if preview else "Any topic"),
+                topic=topic or (_l("Topic in their own words") if preview else _l("Any topic")),
                 is_crisis=request.is_crisis,
                 waiting_since=request.waiting_since or request.created_at,
                 expires_at=offer.expires_at,
                 preview=preview,
+                language=request.language,
+                peer_speaks=request.language in spoken,
             )
         )
     return views
@@ -124,7 +134,7 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
     """The peer's live conversations with unread counts, newest activity first."""
     unread = conversations.unread_counts(session, peer_profile_id=peer_profile_id)
     rows = session.execute(
-        select(Conversation, Texter.pseudonym, Topic.name)
+        select(Conversation, Texter.pseudonym, Topic.name, Texter.language)
         .join(Texter, Texter.id == Conversation.texter_id)
         .outerjoin(Topic, Topic.id == Conversation.topic_id)
         .where(Conversation.peer_profile_id == peer_profile_id, Conversation.state == "active")
@@ -134,13 +144,14 @@ def active_conversations(session: Session, peer_profile_id: int) -> list[Convers
         ConversationView(
             id=c.id,
             pseudonym=pseudonym,
-            topic=topic or "Topic in their own words",
+            topic=topic or _l("Topic in their own words"),
             is_crisis=c.is_crisis,
             started_at=c.started_at,
             unread=unread.get(c.id, 0),
             flagged=c.flagged_at is not None,
+            language=language,
         )
-        for c, pseudonym, topic in rows
+        for c, pseudonym, topic, language in rows
     ]
 
 

@@ -396,7 +396,7 @@ def _follow_up(
         queue_sms(
             session,
             program=program,
-            body=texts.for_program("unanswered_followup", program),
+            body=texts.for_texter("unanswered_followup", program, texter),
             now=now,
             dispatcher=dispatcher,
             texter_id=texter_id,
@@ -605,7 +605,11 @@ def raise_wait_alerts(session, *, now: datetime, dispatcher) -> int:
         queue_sms(
             session,
             program=program,
-            body=texts.for_program("still_asking" if peers_free else "still_waiting", program),
+            body=texts.for_program(
+                "still_asking" if peers_free else "still_waiting",
+                program,
+                language=request.language,
+            ),
             now=now,
             dispatcher=dispatcher,
             texter_id=request.texter_id,

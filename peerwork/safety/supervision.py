@@ -356,7 +356,7 @@ def update_texter(
     queue_sms(
         session,
         program=program,
-        body=texts.for_program("supervisor_update", program),
+        body=texts.for_texter("supervisor_update", program, texter),
         now=now,
         dispatcher=dispatcher,
         texter_id=texter.id,

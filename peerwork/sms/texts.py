@@ -6,6 +6,17 @@ any) and fills the placeholders. `tests/test_sms_texts.py` checks every text
 for GSM-7 and its segment budget; keep wording plain ASCII (straight quotes,
 no emoji) so it stays GSM-7 and cheap, and keep the crisis text to one segment.
 
+Every text also has a version in each other language of `peerwork.languages`
+(`TRANSLATIONS`, Spanish below the English), held to the same budget; a test
+fails while one is missing. GSM-7 has é ñ ü ¿ ¡ but not á í ó ú, and one of
+those turns a whole message into UCS-2 (70 characters a segment instead of
+160). The Spanish is worded to stay GSM-7 (usted, "charla" not
+"conversación", "escriba" not "envíe"); the few texts where that would
+read badly would be listed in `UCS2` with a budget to match (none is
+today), so a UCS-2 text is a choice, not an accident. An admin's rewording applies to the English
+text; a text written in one language (`crisis_es`) is that language's
+version of the crisis replies (`STAND_INS`), so its admin wording holds.
+
 Never make a Twilio opt-out word (STOP, END, QUIT, CANCEL, UNSUBSCRIBE,
 STOPALL, REVOKE, OPTOUT) a command of ours: Twilio acts on those itself.
 """
@@ -16,6 +27,10 @@ import string
 from dataclasses import dataclass
 
 CRISIS_LINES = "Call or text 988, or text HOME to 741741. In danger now? Call 911."
+# 988 answers in Spanish on option 2; Crisis Text Line answers AYUDA at 741741.
+CRISIS_LINES_ES = (
+    "Llame al 988 y oprima 2, o mande AYUDA por texto al 741741. ¿En peligro ahora? Llame al 911."
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +40,7 @@ class SmsText:
     max_segments: int = 1
     editable: bool = False
     description: str = ""
+    language: str = "en"  # the language `default` is written in
 
     @property
     def placeholders(self) -> set[str]:
@@ -44,9 +60,22 @@ _ALL = [
     ),
     SmsText(
         "menu",
-        "What would you like to talk about? Reply with a number:\n{menu}\nOr tell us in a few words.",
+        "What would you like to talk about? Reply with a number:\n{menu}\nOr tell us in a few words."
+        "{switch}",
         max_segments=3,
-        description="The topic menu (the list is built from the program's topics).",
+        description="The topic menu (the list is built from the program's topics; `switch` "
+        "is a language_hint line for each other language the line offers).",
+    ),
+    SmsText(
+        "language_hint",
+        # Shown in its own language to texters of the others: this is the English one.
+        "\nFor English, reply ENGLISH.",
+        description="A line under the menu, in the language it offers.",
+    ),
+    SmsText(
+        "language_set",
+        "OK, we'll text you in English from now on.",
+        description="Reply to ENGLISH (or another language's keyword) after the first text.",
     ),
     SmsText(
         "topic_unclear",
@@ -240,7 +269,9 @@ _ALL = [
         "o mande AYUDA por texto al 741741. Estamos avisando a una persona del equipo.",
         max_segments=1,
         editable=True,
-        description="The crisis reply when the risky message is in Spanish (or mostly so).",
+        description="The crisis reply when the risky message is in Spanish (or mostly so), "
+        "or the texter's language is Spanish.",
+        language="es",
     ),
     SmsText(
         "unanswered_followup",
@@ -290,6 +321,17 @@ _ALL = [
         max_segments=10,
         description="Reply to PLAN: the texter's crisis plan.",
     ),
+    # The plan's section labels as texted (peerwork.checkins.plans.SECTIONS).
+    SmsText("plan_label_warning_signs", "Warning signs", description="A plan section label."),
+    SmsText("plan_label_things_that_help", "Things that help", description="A plan section label."),
+    SmsText(
+        "plan_label_people_and_places", "People and places", description="A plan section label."
+    ),
+    SmsText(
+        "plan_label_contacts",
+        "Professional and crisis contacts",
+        description="A plan section label.",
+    ),
     SmsText(
         "plan_none",
         "You don't have a saved plan yet. A peer can help you make one: text NEW to talk.",
@@ -306,6 +348,7 @@ _ALL = [
         "peerwork: someone is waiting to talk ({topic}). Open your workspace to accept.",
         description="To a peer's own phone when an offer arrives (opt-in).",
     ),
+    SmsText("any_topic", "any topic", description="Fills peer_offer_alert when there is none."),
     SmsText(
         "peer_message_alert",
         "peerwork: you have a new message in a conversation. Open your workspace to reply.",
@@ -334,6 +377,105 @@ _ALL = [
     ),
 ]
 
+_ES = CRISIS_LINES_ES
+SPANISH: dict[str, str] = {
+    # {program} is the program's own name ("Acme Peer Line"), as in English.
+    "welcome": "Hola, ha contactado a {program}: apoyo entre colegas por texto. Un colega "
+    "capacitado le va a escuchar. No hace falta dar su nombre y es confidencial. Los colegas "
+    "no son consejeros. " + _ES,
+    "menu": "¿De qué quiere hablar? Elija un tema y responda con su cifra:\n{menu}\n"
+    "O cuéntenos en pocas palabras.{switch}",
+    "language_hint": "\nPara español, responda ESPAÑOL.",
+    "language_set": "Listo, desde ahora le escribimos en español.",
+    "topic_unclear": "Perdone, no le entendimos. Responda con la cifra de un tema de la lista, o con "
+    "unas palabras sobre lo que le preocupa.",
+    "waiting": "Gracias. Estamos buscando un colega para usted; suele tardar unos minutos. "
+    "Escriba FIN para cancelar. " + _ES,
+    "still_waiting": "Seguimos buscando un colega; todos siguen ocupados ahora. No nos olvidamos "
+    "de usted. Si necesita ayuda ahora: " + _ES,
+    "supervisor_update": "Un supervisor del equipo ya vio que usted espera y le busca un colega "
+    "ahora mismo. No nos olvidamos de usted. Si necesita ayuda ahora: " + _ES,
+    "still_asking": "Seguimos contactando a colegas para usted; hoy lleva un poco de tiempo. "
+    "No nos olvidamos de usted. Si necesita ayuda ahora: " + _ES,
+    "waiting_reminder": "Sigue en espera y pronto le va a escribir un colega por este medio. "
+    "Escriba FIN para cancelar.",
+    "connected": "Ya le conectamos con {alias}, un colega capacitado. Todo lo que escriba le "
+    "llega a {alias}. Escriba FIN cuando termine.",
+    "ended_by_texter": "Gracias por escribirnos. Esta charla ha terminado. Escriba NUEVO cuando "
+    "quiera hablar otra vez.",
+    "ended_by_peer": "{alias} ha cerrado la charla. Gracias por hablar con nosotros. Escriba "
+    "NUEVO cuando quiera volver a hablar.",
+    "request_cancelled": "Listo, cancelamos su pedido. Escriba NUEVO cuando quiera hablar con "
+    "un colega.",
+    "peer_stepped_away": "Su colega tuvo que irse. Ya le estamos buscando a otra persona.",
+    "not_connected": "Ahora no tiene una charla abierta. Escriba NUEVO para hablar con un "
+    "colega, o AYUDA para informarse.",
+    "help": "{program}: apoyo por texto entre colegas. NUEVO empieza, FIN termina, RECURSOS "
+    "da ayuda local. ¿Crisis? Llame al 988 o al 911.",
+    "help_connected": "{program}: lo que escriba le llega a su colega. FIN termina, RECURSOS da ayuda "
+    "local. ¿Crisis? Llame al 988 o al 911.",
+    "opted_in": "Vuelve a estar suscrito a {program}. Escriba NUEVO para hablar con un colega.",
+    "resources": "Apoyo local:\n{resources}\n" + _ES,
+    "resources_none": "Por ahora no tenemos una lista local. Para apoyo ya: " + _ES,
+    "welcome_closed": "Hola, ha contactado a {program}: apoyo entre colegas por texto. No hace "
+    "falta dar su nombre y es confidencial. Ahora estamos cerrados: hay colegas {hours}, y abrimos {opens}. "
+    "{next_step} " + _ES,
+    "closed_hours": "Ahora estamos cerrados. Hay colegas {hours}; abrimos {opens}. {next_step} "
+    "Si necesita ayuda ahora: " + _ES,
+    "closed_kept": "Le conectaremos con un colega cuando abramos.",
+    "closed_choose_topic": "Responda con un tema de abajo y un colega le va a escribir cuando "
+    "abramos.",
+    "waiting_after_hours": "Ya cerramos, pero guarda su lugar: puede contestar un colega que siga "
+    "conectado, o le conectamos al abrir {opens}. Escriba FIN para cancelar.",
+    "closed_not_kept": "Por favor, vuelva a escribir entonces.",
+    "paused": "{program} se ha pausado por ahora y no hay colegas de turno. Si necesita ayuda: "
+    + _ES,
+    "unanswered_followup": "Perdone la demora en contestarle. Ya avisamos a una persona del "
+    "equipo. Si necesita ayuda ahora: " + _ES,
+    "checkin": "Hola, le escribe {program}. ¿Qué tal le va, de 1 (mal) a 5 (bien)? Escriba "
+    "HABLAR para contactar a un colega.",
+    "checkin_thanks": "Gracias por contarnos. Escriba HABLAR o NUEVO cuando quiera hablar con "
+    "un colega.",
+    "checkin_reconnect": "Gracias por decirnos. Estamos buscando un colega para usted ahora. "
+    + _ES,
+    "checkin_weekly_on": "Listo, le escribiremos una vez por semana. Escriba CHECKIN NO cuando "
+    "quiera dejarlo.",
+    "checkin_weekly_off": "Listo, ya no le escribiremos cada semana. Escriba CHECKIN SI para "
+    "volver a recibirlo.",
+    "checkin_options": "Escriba CHECKIN SI para un mensaje corto cada semana, o CHECKIN NO para "
+    "dejarlo. HABLAR le pone en contacto con un colega.",
+    "plan": "Su plan:\n{plan}",
+    "plan_label_warning_signs": "Señales de alerta",
+    "plan_label_things_that_help": "Lo que me ayuda",
+    "plan_label_people_and_places": "Personas y lugares",
+    "plan_label_contacts": "Contactos de ayuda y de crisis",
+    "plan_none": "Por ahora no tiene un plan guardado. Un colega le puede ayudar a hacerlo: "
+    "escriba NUEVO para hablar.",
+    "plan_none_connected": "Por ahora no tiene un plan guardado. Si quiere, su colega le puede "
+    "ayudar a hacerlo ahora.",
+    "peer_offer_alert": "peerwork: alguien espera para hablar ({topic}). Abra su espacio de "
+    "trabajo para aceptar.",
+    "any_topic": "cualquier tema",
+    "peer_message_alert": "peerwork: tiene un mensaje nuevo en una charla. Abra su espacio de "
+    "trabajo para contestar.",
+    "staff_crisis_alert": "peerwork: una alerta de crisis en {program} necesita a un supervisor. "
+    "Abra ya la lista de alertas.",
+    "staff_backup_alert": "peerwork, respaldo: nadie ha atendido {what} en {program}. Abra ya la "
+    "lista de alertas.",
+    "staff_alert": "peerwork: {what} en {program}. Abra la lista de alertas.",
+    "test_sms": "Mensaje de prueba de peerwork para {program}. Si puede leer esto, los SMS "
+    "salientes funcionan.",
+}
+
+# Each language's version of every text (English is the `default` of each SmsText).
+TRANSLATIONS: dict[str, dict[str, str]] = {"es": SPANISH}
+# A text written in a language (its `language`) is that language's version of these.
+STAND_INS: dict[str, dict[str, str]] = {
+    "es": {"crisis": "crisis_es", "crisis_first": "crisis_es", "crisis_closed": "crisis_es"}
+}
+# (key, language) pairs allowed to be UCS-2: none today, every Spanish text is GSM-7 by wording.
+UCS2: frozenset[tuple[str, str]] = frozenset()
+
 TEXTS: dict[str, SmsText] = {t.key: t for t in _ALL}
 EDITABLE = {k: t for k, t in TEXTS.items() if t.editable}
 
@@ -343,19 +485,33 @@ class _Blank(dict):
         return ""
 
 
-def template_for(key: str, overrides: dict[str, str] | None = None) -> str:
-    """The wording in force: a program's override, or the default."""
+def template_for(key: str, overrides: dict[str, str] | None = None, language: str = "en") -> str:
+    """The wording in force in `language`: a program's override, or the default.
+
+    An override is the admin's wording of the text in the language it is
+    written in, so it holds for that language only.
+    """
+    key = STAND_INS.get(language, {}).get(key, key)
     text = TEXTS[key]
+    if text.language != language:
+        return TRANSLATIONS.get(language, {}).get(key) or text.default
     custom = (overrides or {}).get(key) if text.editable else None
     return custom or text.default
 
 
-def render(key: str, overrides: dict[str, str] | None = None, **values: object) -> str:
+def render(
+    key: str, overrides: dict[str, str] | None = None, *, language: str = "en", **values: object
+) -> str:
     """Fill `key`'s wording; unknown placeholders in admin text become blank."""
-    return string.Formatter().vformat(template_for(key, overrides), (), _Blank(values))
+    return string.Formatter().vformat(template_for(key, overrides, language), (), _Blank(values))
 
 
-def for_program(key: str, program, **values: object) -> str:
-    """Render `key` with a program's overrides and its name."""
+def for_program(key: str, program, *, language: str = "en", **values: object) -> str:
+    """Render `key` in `language` with a program's overrides and its name."""
     values.setdefault("program", program.name)
-    return render(key, program.texts or {}, **values)
+    return render(key, program.texts or {}, language=language, **values)
+
+
+def for_texter(key: str, program, texter, **values: object) -> str:
+    """Render `key` for one texter: in their language, with the program's wording."""
+    return for_program(key, program, language=texter.language, **values)

@@ -89,7 +89,7 @@ def plan_keyword(turn) -> None:
         if connected:
             rules.note_for_peer(turn, rules.PEER_NOTES["PLAN_NONE"])
         return
-    turn.reply("plan", kind="plan", plan=plans.render(plan))
+    turn.reply("plan", kind="plan", plan=plans.render(plan, turn.language))
     if connected:
         rules.note_for_peer(turn, rules.PEER_NOTES["PLAN"])
 

@@ -19,11 +19,13 @@ import logging
 from sqlalchemy import select
 
 from peerwork.conversations import end_conversation
+from peerwork.languages import LANGUAGES
+from peerwork.languages import name as language_name
 from peerwork.matching.offers import cancel_request
 from peerwork.models import Resource, SupportRequest
 from peerwork.sms import segments, texts
 from peerwork.texter import checkin_answers
-from peerwork.texter.keywords import OPT_IN_WORDS, OPT_OUT_WORDS, REGISTRY, keyword
+from peerwork.texter.keywords import OPT_IN_WORDS, OPT_OUT_WORDS, REGISTRY, Keyword, keyword
 from peerwork.texter.optout import opt_in, opt_out
 from peerwork.texter.turn import (
     PEER_NOTES,
@@ -34,9 +36,12 @@ from peerwork.texter.turn import (
     match_topic,
     note_for_peer,
     offer_topics,
+    offered_languages,
     open_request_of,
     relay,
     request_support,
+    send_menu,
+    settle_language,
     waiting_reply,
     welcome,
 )
@@ -47,9 +52,24 @@ log = logging.getLogger(__name__)
 # -- entry points --------------------------------------------------------------------
 
 
+def match_keyword(turn: Turn) -> Keyword | None:
+    """The keyword this message is, if any, for this program; an alias sets the turn's language.
+
+    A language's own name (ESPAÑOL) is a keyword only where the line offers it.
+    """
+    found = REGISTRY.match(turn.body) if turn.body else None
+    if found is None:
+        return None
+    if found.chooses_language and found.language not in offered_languages(turn.program):
+        return None
+    if found.language is not None and not found.chooses_language:
+        turn.language_override = found.language
+    return found
+
+
 def immediate(turn: Turn) -> bool:
     """Answer what the webhook answers itself; True when nothing is left for the job."""
-    found = REGISTRY.match(turn.body) if turn.body else None
+    found = match_keyword(turn)
     opted_out = turn.texter.opted_out
     if found is not None and found.immediate and not opted_out:
         found.handler(turn)
@@ -60,6 +80,7 @@ def immediate(turn: Turn) -> bool:
         and turn.texter.dialog_state == "new"
         and turn.program.status == "live"
     ):
+        settle_language(turn)
         if turn.message.is_crisis:
             # The crisis reply was the welcome; the message is read as a topic by
             # the job, so a peer is sought at once.
@@ -72,7 +93,7 @@ def immediate(turn: Turn) -> bool:
 
 def handle(turn: Turn) -> None:
     """Decide what an inbound message means and act on it (the job's half)."""
-    found = REGISTRY.match(turn.body)
+    found = match_keyword(turn)
     if turn.texter.opted_out:
         if found is not None and found.when_opted_out:
             found.handler(turn)
@@ -86,6 +107,7 @@ def handle(turn: Turn) -> None:
     elif turn.program.status != "live":
         turn.reply("paused")
     elif state == "new":
+        settle_language(turn)
         welcome(turn)
     elif state == "choosing_topic":
         choose_topic(turn)
@@ -140,7 +162,10 @@ def resources_keyword(turn: Turn) -> None:
     for row in rows:
         line = " - ".join(part for part in (row.name, row.phone or row.url or "") if part)
         candidate = texts.for_program(
-            "resources", turn.program, resources="\n".join([*lines, line])
+            "resources",
+            turn.program,
+            language=turn.language,
+            resources="\n".join([*lines, line]),
         )
         if segments.segments(candidate) > budget:
             break
@@ -212,3 +237,38 @@ def opt_in_keyword(turn: Turn) -> None:
     turn.session.flush()
     turn.session.refresh(turn.texter)
     turn.reply("opted_in")
+
+
+def _choose_language(code: str):
+    def choose_language(turn: Turn) -> None:
+        """ESPAÑOL, ENGLISH...: text this texter in that language from now on."""
+        turn.texter.language = code
+        state = turn.texter.dialog_state
+        if state == "new":
+            if turn.program.status == "live":
+                welcome(turn)
+            else:
+                turn.reply("paused")
+            return
+        request = open_request_of(turn)
+        if request is not None:
+            # Later waves look for a peer who speaks it.
+            request.language = code
+        turn.reply("language_set")
+        if state == "choosing_topic":
+            send_menu(turn)
+        elif is_connected(turn):
+            note_for_peer(turn, f"Texter chose {language_name(code)}; our texts to them are in it.")
+
+    return choose_language
+
+
+# Answered in the webhook: the very first text may be ESPAÑOL, and the welcome follows at once.
+for _language in LANGUAGES.values():
+    REGISTRY.register(
+        *_language.choose_words,
+        handler=_choose_language(_language.code),
+        immediate=True,
+        language=_language.code,
+        chooses_language=True,
+    )

@@ -16,7 +16,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from peerwork import hours
+from peerwork import hours, languages
 from peerwork.conversations import record_texter_message
 from peerwork.matching.offers import open_request
 from peerwork.models import (
@@ -31,6 +31,7 @@ from peerwork.models import (
 from peerwork.models.texting import OPENING_KIND
 from peerwork.sms import segments, texts
 from peerwork.sms.outbox import queue_sms
+from peerwork.texter.language import detect
 
 log = logging.getLogger(__name__)
 
@@ -50,16 +51,23 @@ class Turn:
     dispatcher: object | None = None
     immediate: bool = False
     replies: list[str] = field(default_factory=list)
+    # This turn's replies are in this language, not the texter's (a keyword alias: AYUDA).
+    language_override: str | None = None
 
     @property
     def body(self) -> str:
         return self.message.body or ""
 
+    @property
+    def language(self) -> str:
+        """The language this turn answers in."""
+        return self.language_override or self.texter.language or languages.DEFAULT
+
     def reply(self, key: str, *, kind: str = "system", **values: object) -> Message | None:
-        """Send the texter the text `key` (TwiML now, or through the outbox)."""
+        """Send the texter the text `key` in the turn's language (TwiML now, or the outbox)."""
         if self.texter.opted_out:
             return None
-        body = texts.for_program(key, self.program, **values)
+        body = texts.for_program(key, self.program, language=self.language, **values)
         crisis = kind == "crisis"
         if not self.immediate:
             return queue_sms(
@@ -132,6 +140,30 @@ def menu_text(session: Session, program: Program) -> str:
     return "\n".join(lines) or "Tell us in a few words what's on your mind."
 
 
+def offered_languages(program: Program) -> list[str]:
+    """The languages the program's line speaks (English always among them)."""
+    return languages.parse_list(program.languages)
+
+
+def language_hints(program: Program, current: str) -> str:
+    """Under the menu: for each other language the line offers, how to switch to it, in it."""
+    return "".join(
+        texts.for_program("language_hint", program, language=code)
+        for code in offered_languages(program)
+        if code != current
+    )
+
+
+def settle_language(turn: Turn) -> None:
+    """A first text: answer in the language it is written in, when the line offers that."""
+    offered = offered_languages(turn.program)
+    if turn.texter.dialog_state != "new" or len(offered) < 2:
+        return
+    found = detect(turn.body)
+    if found in offered:
+        turn.texter.language = found
+
+
 def _words(text: str) -> set[str]:
     return {w[:5] for w in _WORD.findall(text.lower()) if w not in _STOPWORDS and len(w) > 2}
 
@@ -169,8 +201,12 @@ def match_topic(session: Session, program: Program, body: str) -> tuple[str, Top
 
 
 def send_menu(turn: Turn) -> None:
-    """The topic menu."""
-    turn.reply("menu", menu=menu_text(turn.session, turn.program))
+    """The topic menu, and how to switch to the line's other languages."""
+    turn.reply(
+        "menu",
+        menu=menu_text(turn.session, turn.program),
+        switch=language_hints(turn.program, turn.language),
+    )
 
 
 def _next_step_when_closed(program: Program, *, asking_topic: bool) -> str:
@@ -330,10 +366,15 @@ def crisis_reply(turn: Turn, language: str = "en") -> None:
     person is being found now (the job opens the request; no second "finding"
     text follows). Line closed or paused: no peer is on; the escalation
     contacts are the humans alerted. A message in Spanish gets the Spanish
-    reply, which is true in every one of those cases (a person is told).
+    reply, which is true in every one of those cases (a person is told). A
+    texter whose language is Spanish gets it too, whatever this message's
+    language (texts.STAND_INS maps each crisis text to crisis_es).
     """
-    if language == "es":
-        turn.reply("crisis_es", kind="crisis")
+    if language != languages.DEFAULT:
+        turn.language_override = language
+    if turn.language != languages.DEFAULT:
+        # Every situation's wording in that language (texts.STAND_INS: crisis_es).
+        turn.reply("crisis", kind="crisis")
     elif turn.texter.dialog_state == "connected":
         turn.reply("crisis", kind="crisis")
     elif not hours.is_open(turn.program, turn.now):

@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_login import current_user
 from sqlalchemy import select
 
-from peerwork import clock
+from peerwork import clock, languages
 from peerwork import hours as sms_hours
 from peerwork.admin import launch, programs, test_sms, timezones
 from peerwork.admin.forms import (
@@ -118,9 +118,12 @@ def settings(program_id: int):
     program = load_program(program_id)
     form = SettingsForm(obj=program)
     form.timezone.choices = timezones.choices_for(program.timezone)
+    if request.method == "GET":
+        form.offered_languages.data = languages.parse_list(program.languages)
 
     def act():
-        values = {key: form[key].data for key in programs.SETTINGS_FIELDS}
+        values = {key: form[key].data for key in programs.SETTINGS_FIELDS if key in form}
+        values["languages"] = form.offered_languages.data or []
         programs.update_settings(
             db.session, program=program, values=values, now=clock.now(), actor=current_user
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from math import ceil
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from peerwork import clock
 from peerwork.access import roles_required
@@ -18,7 +19,7 @@ from peerwork.peers.views.common import (
     module_or_404,
     training_summary,
 )
-from peerwork.training import grading
+from peerwork.training import grading, spanish
 from peerwork.training.lessons import render_lesson
 
 # -- training ------------------------------------------------------------------------
@@ -50,6 +51,7 @@ def lesson(module_id: int):
     module = module_or_404(profile, module_id)
     statuses, done, total, percent = training_summary(profile, clock.now())
     status = next((s for s in statuses if s.module_id == module.id), None)
+    module = spanish.shown(module, str(get_locale()))
     return render_template(
         "peers/lesson.html",
         module=module,
@@ -94,7 +96,14 @@ def quiz(module_id: int):
         except grading.QuizError as exc:
             flash(str(exc), "error")
             return redirect(url_for("peers.lesson", module_id=module.id))
-        return render_template("peers/quiz.html", module=module, form=form, draw=draw)
+        # The same questions and options, in Spanish when shown so.
+        language = str(get_locale())
+        return render_template(
+            "peers/quiz.html",
+            module=spanish.shown(module, language),
+            form=form,
+            draw=spanish.shown_draw(module, draw, language),
+        )
     if not form.validate_on_submit():
         abort(400)
     was_certified = eligibility.is_certified(db.session, profile.id, now)

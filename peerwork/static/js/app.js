@@ -25,7 +25,12 @@
     var max = parseInt(area.getAttribute("data-max-segments") || "0", 10);
     function update() {
       var r = count(area.value);
-      out.textContent = r.units + " characters · " + r.encoding + " · " + r.segments + " SMS segment" + (r.segments === 1 ? "" : "s") + (max ? " (limit " + max + ")" : "");
+      // A page in another language gives its own wording: {units} {encoding} {segments} {max}.
+      var wording = area.getAttribute(r.segments === 1 ? "data-counter-one" : "data-counter-many");
+      out.textContent = wording
+        ? wording.replace("{units}", r.units).replace("{encoding}", r.encoding)
+            .replace("{segments}", r.segments).replace("{max}", max)
+        : r.units + " characters · " + r.encoding + " · " + r.segments + " SMS segment" + (r.segments === 1 ? "" : "s") + (max ? " (limit " + max + ")" : "");
       out.classList.toggle("over", max > 0 && r.segments > max);
     }
     area.addEventListener("input", update);
