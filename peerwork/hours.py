@@ -104,7 +104,39 @@ def is_open(program, now: datetime) -> bool:
     return program.status == "live" and within_hours(program, now)
 
 
-def _clock(value: str) -> str:
+# The words an SMS about hours needs, per texter language (English is the default).
+# Spanish uses the 24-hour clock and only GSM-7 letters (no á: "sab", not "sáb").
+_WORDS = {
+    "en": {
+        "days": _DAY_NAMES,
+        "months": ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split(),
+        "unannounced": "at times to be announced",
+        "opening_unannounced": "at a time to be announced",
+        "today": "today at {clock}",
+        "tomorrow": "tomorrow at {clock}",
+        "weekday": "{day} at {clock}",
+        "date": "{day} {month} {date} at {clock}",
+    },
+    "es": {
+        "days": dict(zip(WEEKDAYS, "lun mar mie jue vie sab dom".split(), strict=True)),
+        "months": ("ene feb mar abr may jun jul ago sep oct nov dic").split(),
+        "unannounced": "en horarios por anunciar",
+        "opening_unannounced": "en un momento por anunciar",
+        "today": "hoy a las {clock}",
+        "tomorrow": "mañana a las {clock}",
+        "weekday": "el {day} a las {clock}",
+        "date": "el {day} {date} {month} a las {clock}",
+    },
+}
+
+
+def _words(language: str) -> dict:
+    return _WORDS.get(language, _WORDS["en"])
+
+
+def _clock(value: str, language: str = "en") -> str:
+    if language != "en":
+        return "24:00" if value == "24:00" else value.lstrip("0").rjust(4, "0")
     if value == "24:00":
         return "midnight"
     parsed = time(*(int(part) for part in value.split(":")))
@@ -112,9 +144,10 @@ def _clock(value: str) -> str:
     return text.replace(":00", "")
 
 
-def describe(program) -> str:
-    """Weekly hours in a few words for an SMS, e.g. 'Mon-Fri 9am-5pm'."""
+def describe(program, language: str = "en") -> str:
+    """Weekly hours in a few words for an SMS, e.g. 'Mon-Fri 9am-5pm' ('lun-vie 9:00-17:00')."""
     hours = program.hours or {}
+    words = _words(language)
     if all(hours.get(day) == [["00:00", "24:00"]] for day in WEEKDAYS):
         return "24/7"
     groups: list[tuple[list[str], str]] = []
@@ -122,7 +155,9 @@ def describe(program) -> str:
         spans = hours.get(day) or []
         if not spans:
             continue
-        label = ", ".join(f"{_clock(start)}-{_clock(end)}" for start, end in spans)
+        label = ", ".join(
+            f"{_clock(start, language)}-{_clock(end, language)}" for start, end in spans
+        )
         if (
             groups
             and groups[-1][1] == label
@@ -132,14 +167,11 @@ def describe(program) -> str:
         else:
             groups.append(([day], label))
     if not groups:
-        return "at times to be announced"
+        return words["unannounced"]
+    names = words["days"]
     parts = []
     for days, label in groups:
-        name = (
-            _DAY_NAMES[days[0]]
-            if len(days) == 1
-            else f"{_DAY_NAMES[days[0]]}-{_DAY_NAMES[days[-1]]}"
-        )
+        name = names[days[0]] if len(days) == 1 else f"{names[days[0]]}-{names[days[-1]]}"
         parts.append(f"{name} {label}")
     return "; ".join(parts)
 
@@ -172,18 +204,20 @@ def next_opening(program, now: datetime) -> datetime | None:
     return None
 
 
-def describe_opening(program, now: datetime) -> str:
+def describe_opening(program, now: datetime, language: str = "en") -> str:
     """When the line opens next, in a few words: 'today at 9am', 'tomorrow at 9am', 'Mon at 9am'."""
+    words = _words(language)
     opening = next_opening(program, now)
     if opening is None:
-        return "at a time to be announced"
-    clock_text = _clock(opening.strftime("%H:%M"))
+        return words["opening_unannounced"]
+    clock = _clock(opening.strftime("%H:%M"), language)
     days = (opening.date() - local_time(program, now).date()).days
     if days == 0:
-        return f"today at {clock_text}"
+        return words["today"].format(clock=clock)
     if days == 1:
-        return f"tomorrow at {clock_text}"
-    day_name = _DAY_NAMES[WEEKDAYS[opening.weekday()]]
+        return words["tomorrow"].format(clock=clock)
+    day = words["days"][WEEKDAYS[opening.weekday()]]
     if days < 7:
-        return f"{day_name} at {clock_text}"
-    return f"{day_name} {opening.strftime('%b')} {opening.day} at {clock_text}"
+        return words["weekday"].format(day=day, clock=clock)
+    month = words["months"][opening.month - 1]
+    return words["date"].format(day=day, month=month, date=opening.day, clock=clock)

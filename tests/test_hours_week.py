@@ -53,3 +53,29 @@ def test_day_names_are_shared():
 def test_a_peer_and_an_admin_parse_alike():
     rows = [profiles.DayHours("fri", True, "18:00", "24:00")]
     assert profiles.parse_availability(rows) == hours.parse_week({"fri": (True, "18:00", "24:00")})
+
+
+def test_hours_and_openings_are_worded_in_the_texters_language():
+    from datetime import UTC, datetime
+
+    program = type(
+        "P",
+        (),
+        {
+            "hours": {
+                "mon": [["09:00", "17:00"]],
+                "tue": [["09:00", "17:00"]],
+                "sat": [["10:30", "24:00"]],
+            },
+            "timezone": "UTC",
+            "closed_dates": ["2026-12-01", "2026-12-05", "2026-12-07", "2026-12-08"],
+        },
+    )()
+    assert hours.describe(program) == "Mon-Tue 9am-5pm; Sat 10:30am-midnight"
+    assert hours.describe(program, "es") == "lun-mar 9:00-17:00; sab 10:30-24:00"
+    monday_evening = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    # Tue 1 Dec, Sat 5, Mon 7 and Tue 8 are closed: the next opening is Sat 12 Dec.
+    assert hours.describe_opening(program, monday_evening) == "Sat Dec 12 at 10:30am"
+    assert hours.describe_opening(program, monday_evening, "es") == "el sab 12 dic a las 10:30"
+    # Every word stays in the GSM-7 alphabet (no á in "sab").
+    assert all(ch.isascii() or ch in "ñ" for ch in hours.describe(program, "es"))

@@ -209,14 +209,14 @@ def send_menu(turn: Turn) -> None:
     )
 
 
-def _next_step_when_closed(program: Program, *, asking_topic: bool) -> str:
+def _next_step_when_closed(program: Program, *, asking_topic: bool, language: str) -> str:
     if not program.keep_requests_after_hours:
         key = "closed_not_kept"
     elif asking_topic:
         key = "closed_choose_topic"
     else:
         key = "closed_kept"
-    return texts.for_program(key, program)
+    return texts.for_program(key, program, language=language)
 
 
 def _closed_reply(turn: Turn, *, asking_topic: bool = False) -> None:
@@ -227,9 +227,11 @@ def _closed_reply(turn: Turn, *, asking_topic: bool = False) -> None:
         return
     turn.reply(
         "closed_hours",
-        hours=hours.describe(program),
-        opens=hours.describe_opening(program, turn.now),
-        next_step=_next_step_when_closed(program, asking_topic=asking_topic),
+        hours=hours.describe(program, turn.language),
+        opens=hours.describe_opening(program, turn.now, turn.language),
+        next_step=_next_step_when_closed(
+            program, asking_topic=asking_topic, language=turn.language
+        ),
     )
 
 
@@ -350,9 +352,9 @@ def welcome(turn: Turn) -> None:
         return
     turn.reply(
         "welcome_closed",
-        hours=hours.describe(program),
-        opens=hours.describe_opening(program, turn.now),
-        next_step=_next_step_when_closed(program, asking_topic=True),
+        hours=hours.describe(program, turn.language),
+        opens=hours.describe_opening(program, turn.now, turn.language),
+        next_step=_next_step_when_closed(program, asking_topic=True, language=turn.language),
     )
     if program.keep_requests_after_hours:
         send_menu(turn)
@@ -394,7 +396,10 @@ def waiting_reply(turn: Turn) -> None:
         _closed_reply(turn)
     elif not hours.is_open(turn.program, turn.now):
         # Left at closing time: it keeps its place (see peerwork.hours).
-        turn.reply("waiting_after_hours", opens=hours.describe_opening(turn.program, turn.now))
+        turn.reply(
+            "waiting_after_hours",
+            opens=hours.describe_opening(turn.program, turn.now, turn.language),
+        )
     else:
         turn.reply("waiting_reminder")
 

@@ -257,3 +257,22 @@ def test_a_peer_whose_pages_are_in_spanish_gets_text_alerts_in_spanish(
     )
     assert alerts[rosa_id].startswith("peerwork: alguien espera para hablar (")
     assert alerts[robin_id].startswith("peerwork: someone is waiting to talk (")
+
+
+def test_a_spanish_texter_after_hours_is_told_the_hours_and_opening_in_spanish(
+    client, program, session, jobs, travel, now
+):
+    # Weekdays 9:00-17:00 in New York; the frozen moment plus 10 h is 20:00 there on a
+    # Wednesday, so the line opens tomorrow at 9:00.
+    program.hours = {day: [["09:00", "17:00"]] for day in ("mon", "tue", "wed", "thu", "fri")}
+    session.commit()
+    travel.shift(timedelta(hours=10))
+    texter = Phone(client, program, "+17165550190", jobs)
+
+    texter.sends("ESPAÑOL")
+
+    said = " ".join(texter.received())
+    assert "lun-vie 9:00-17:00" in said
+    assert "mañana a las 9:00" in said
+    for english in ("Mon", "Fri", "9am", "5pm", "tomorrow", "today at"):
+        assert english not in said, english
