@@ -62,7 +62,13 @@ class Cluster:
 
     def __init__(self) -> None:
         found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-        assert found, "PostgreSQL server binaries (/usr/lib/postgresql/*/bin) are required"
+        if not found:
+            # As with the browser tests: a newcomer's machine with only Python skips it;
+            # CI, which has the server, fails instead of skipping.
+            message = "needs PostgreSQL's server binaries (/usr/lib/postgresql/*/bin)"
+            if os.environ.get("CI"):
+                pytest.fail(message)
+            pytest.skip(message)
         self.bin = Path(found[-1]).parent
         self.folder = Path(tempfile.mkdtemp(prefix="peerwork-pg-"))
         self.data = self.folder / "data"
