@@ -208,6 +208,11 @@ _ALL = [
         description="A text outside hours of operation.",
     ),
     SmsText(
+        "menu_no_topics",
+        "Tell us in a few words what's on your mind.",
+        description="Stands in for the topic list in the menu when the program has no topics.",
+    ),
+    SmsText(
         "closed_kept",
         "We'll connect you with a peer when we open.",
         description="Inserted into closed_hours when requests are kept for opening time.",
@@ -422,6 +427,7 @@ SPANISH: dict[str, str] = {
     "{next_step} " + _ES,
     "closed_hours": "Ahora estamos cerrados. Hay colegas {hours}; abrimos {opens}. {next_step} "
     "Si necesita ayuda ahora: " + _ES,
+    "menu_no_topics": "Cuéntenos en pocas palabras qué le preocupa.",
     "closed_kept": "Le conectaremos con un colega cuando abramos.",
     "closed_choose_topic": "Responda con un tema de abajo y un colega le va a escribir cuando "
     "abramos.",

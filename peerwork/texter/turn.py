@@ -134,10 +134,10 @@ def active_topics(session: Session, program: Program) -> list[Topic]:
     )
 
 
-def menu_text(session: Session, program: Program) -> str:
+def menu_text(session: Session, program: Program, language: str = languages.DEFAULT) -> str:
     """The numbered topic list for the `menu` text."""
     lines = [f"{topic.menu_number} {topic.name}" for topic in active_topics(session, program)]
-    return "\n".join(lines) or "Tell us in a few words what's on your mind."
+    return "\n".join(lines) or texts.for_program("menu_no_topics", program, language=language)
 
 
 def offered_languages(program: Program) -> list[str]:
@@ -204,7 +204,7 @@ def send_menu(turn: Turn) -> None:
     """The topic menu, and how to switch to the line's other languages."""
     turn.reply(
         "menu",
-        menu=menu_text(turn.session, turn.program),
+        menu=menu_text(turn.session, turn.program, turn.language),
         switch=language_hints(turn.program, turn.language),
     )
 

@@ -276,3 +276,19 @@ def test_a_spanish_texter_after_hours_is_told_the_hours_and_opening_in_spanish(
     assert "mañana a las 9:00" in said
     for english in ("Mon", "Fri", "9am", "5pm", "tomorrow", "today at"):
         assert english not in said, english
+
+
+@pytest.mark.parametrize(
+    ("first_text", "asked"),
+    [("hola", "Cuéntenos en pocas palabras"), ("hello", "Tell us in a few words")],
+)
+def test_a_line_without_topics_asks_in_the_texters_language(
+    client, make, session, jobs, first_text, asked
+):
+    program = make.program(topics=(), languages="en,es")
+    session.commit()
+    texter = Phone(client, program, "+17165550191", jobs)
+
+    texter.sends(first_text)
+
+    assert any(asked in body for body in texter.received())
