@@ -22,6 +22,28 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (the worker and scheduler run in process groups of
+    their own, and Redis in its own session, so the group alone would miss them)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        children = subprocess.run(
+            ["pgrep", "-P", str(todo.pop())], capture_output=True, text=True
+        ).stdout.split()
+        found += [int(child) for child in children]
+        todo += [int(child) for child in children]
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def csrf(html: str) -> str:
     return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', html).group(1)
 
@@ -78,13 +100,17 @@ def main() -> int:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             thread = phone.get(base + "/dev/phone/", timeout=5).text
-            if "peer support line" in thread and "Reply with a number" in thread:
+            if "reached Acme Peer Line" in thread and "Reply with a number" in thread:
                 break
             time.sleep(0.5)
         else:
-            raise SystemExit("the dev phone got no welcome and menu")
+            shown = re.sub(r"<[^>]+>", " ", thread)
+            raise SystemExit(
+                "the dev phone got no welcome and menu:\n" + " ".join(shown.split())[-1500:]
+            )
         print("smoke: dev phone text answered with the welcome and the topic menu")
     finally:
+        started = descendants(run.pid)
         run.send_signal(signal.SIGINT)
         try:
             out, _ = run.communicate(timeout=30)
@@ -101,6 +127,7 @@ def main() -> int:
     leftovers += subprocess.run(
         ["pgrep", "-f", instance], capture_output=True, text=True
     ).stdout.split()
+    leftovers += [str(pid) for pid in started if alive(pid)]
     if leftovers:
         subprocess.run(["pkill", "-9", "-g", str(run.pid)])
         raise SystemExit(f"processes outlived `peerwork run`: {leftovers}")
