@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from peerwork.insights import cells, timeline
@@ -218,7 +218,9 @@ def _figures(
     first, last = bounds[0], bounds[-1]
     n = period.weeks
     clock = timeline.LocalClock(period.tz, period.since, period.until)
-    offsets, base, top_hour = clock.offsets, clock.base, len(clock.offsets) - 1
+    # `base` is at or before `first` and `offsets` reach past `last` (LocalClock), so
+    # every hour index of a row inside the period is in range.
+    offsets, base = clock.offsets, clock.base
     closed = {timeline.day_number(date.fromisoformat(d)) for d in program.closed_dates or ()}
     open_at = timeline.open_minutes(program.hours)
     long_wait = program.wait_alert_minutes * 60
@@ -240,14 +242,13 @@ def _figures(
         preferred,
         reply_at,
         peer_id,
-        ended_at,
+        ended,
         outcome,
     ) in requests:
         if not first <= created < last:
             continue
         week = bisect_right(bounds, created) - 1
-        h = int(created - base) // 3600
-        local = int(created) + offsets[min(max(h, 0), top_hour)]
+        local = int(created) + offsets[int(created - base) // 3600]
         day = local // 86400
         weekday = (day + 3) % 7
         minute = (local % 86400) // 60
@@ -267,13 +268,12 @@ def _figures(
             to_reply.append((reply_at - created) / 60)
         if peer_id:
             per_peer[peer_id] += 1
-            if ended_at:
+            if ended:
                 outcome_week[week][outcome if outcome in OUTCOME_LABELS else "none"] += 1
     score_week = [Counter() for _ in range(n)]
     for answered_at, score in checkins:
-        week = timeline.week_of(bounds, answered_at)
-        if week is not None:
-            score_week[week][score] += 1
+        if first <= answered_at < last:
+            score_week[bisect_right(bounds, answered_at) - 1][score] += 1
     crisis_week, backup_week = [0] * n, [0] * n
     to_ack: list[float] = []
     for kind, created, acknowledged_at, escalated_at in alerts:
@@ -364,11 +364,12 @@ def program_dashboard(
             epoch(SupportRequest.created_at),
             SupportRequest.topic_id,
             epoch(SupportRequest.matched_at),
-            epoch(SupportRequest.closed_at),
+            # Only an unmatched request's wait ends when it closes.
+            case((SupportRequest.matched_at.is_(None), epoch(SupportRequest.closed_at))),
             SupportRequest.preferred_peer_id,
             epoch(Conversation.first_peer_message_at),
             Conversation.peer_profile_id,
-            epoch(Conversation.ended_at),
+            Conversation.ended_at.is_not(None),
             Conversation.outcome,
         )
         .outerjoin(Conversation, Conversation.request_id == SupportRequest.id)
@@ -378,14 +379,15 @@ def program_dashboard(
             SupportRequest.created_at < until,
         ),
     )
-    checkins = connection.execute(
+    checkins = _plain_rows(
+        connection,
         select(epoch(CheckIn.answered_at), CheckIn.score).where(
             CheckIn.program_id == program_id,
             CheckIn.answered_at >= since,
             CheckIn.answered_at < until,
             CheckIn.score.is_not(None),
-        )
-    ).all()
+        ),
+    )
     alerts = connection.execute(
         select(
             Alert.kind, epoch(Alert.created_at), epoch(Alert.acknowledged_at), Alert.escalated_at
