@@ -24,6 +24,7 @@ import time
 from rq import SimpleWorker, Worker
 from rq.cron import CronJob, CronScheduler
 from rq.exceptions import SchedulerNotFound
+from rq.worker import BaseWorker
 
 from peerwork import jobs
 from peerwork.extensions import db, get_dispatcher, get_redis
@@ -65,8 +66,8 @@ class PeriodicScheduler(CronScheduler):
         return cron_job
 
 
-class PeerworkWorker(Worker):
-    """An RQ worker whose delayed-job scheduler always runs and keeps asking for the locks.
+class PeerworkWorkerMixin(BaseWorker):
+    """What both peerwork workers add to RQ's: a delayed-job scheduler that always runs.
 
     RQ's starts its scheduler only if it gets the locks at once, and asks
     again only at its 10-minute maintenance step. And while Redis is down it
@@ -116,7 +117,11 @@ class PeerworkWorker(Worker):
                 self.scheduler.register_death()
 
 
-class PeerworkInProcessWorker(PeerworkWorker, SimpleWorker):
+class PeerworkWorker(PeerworkWorkerMixin, Worker):
+    """The forking worker: a new process (the work horse) per job (PEERWORK_WORKER_FORK_PER_JOB=1)."""
+
+
+class PeerworkInProcessWorker(PeerworkWorkerMixin, SimpleWorker):
     """Runs each job in the worker's own process: no fork, no new connection per job.
 
     Jobs are plain functions that take ids and own their session (removed
@@ -124,6 +129,11 @@ class PeerworkInProcessWorker(PeerworkWorker, SimpleWorker):
     next; the job timeout still holds (RQ's SIGALRM death penalty). A fork per
     job cost a new database connection and, in the horse, every lazy import
     and client again: most of a job's time (issue #17).
+
+    SimpleWorker must come before RQ's forking `Worker` in the bases: it was
+    `(PeerworkWorker, SimpleWorker)`, whose MRO put `Worker.execute_job` first,
+    so this class forked per job after all (136 ms of a job's 150 ms waiting
+    for the horse, measured on a 300-text backlog).
     """
 
 

@@ -16,6 +16,7 @@ from redis.connection import AbstractConnection
 from sqlalchemy import event, func, insert, select
 
 from peerwork import clock
+from peerwork import jobs as jobs_module
 from peerwork.extensions import db, get_vault
 from peerwork.models import Message, Texter
 from peerwork.privacy.crypto import PSEUDONYM_HIGH, PSEUDONYM_LOW, new_pseudonym
@@ -293,3 +294,67 @@ def test_a_forked_child_starts_with_an_empty_pool_and_the_parent_keeps_its_own(a
     os.waitpid(pid, 0)
     assert os.read(reader, 16) == b"fresh"
     assert engine.pool is pool_before
+
+
+def test_a_returning_texters_dialog_job_costs_eight_statements_and_locks_only_the_texter(
+    client, program, session, monkeypatch, travel
+):
+    """The process_inbound job, which every returning text waits on (issue #17).
+
+    Two workers must not wait on each other for two texters' jobs: the only
+    row the job locks is the texter's (no program or shared row).
+    """
+    phone = Phone(client, program, NUMBER)
+    phone.sends("hi", run_jobs=False)
+    phone.sends("2", run_jobs=False)
+    session.commit()
+    monkeypatch.setattr(jobs_module, "_app", client.application)
+    jobs_module.process_inbound(_last_unprocessed(session))  # the topic: now waiting
+    travel.shift(60)
+    phone.sends("Work stress", run_jobs=False)
+    session.commit()
+    message_id = _last_unprocessed(session)
+
+    with counting_statements() as counted, counting_redis_round_trips(monkeypatch) as trips:
+        assert jobs_module.process_inbound(message_id) == 1
+
+    # The texter, locked through the message; the program; its unprocessed
+    # texts; the claim (UPDATE processed_at); the texter's last_inbound_at
+    # (autoflushed); the open request; the reply's INSERT; after the commit,
+    # whether the reply waits behind an earlier one to the same texter.
+    assert _shape_of_job(counted) == [
+        "SELECT texters",
+        "SELECT programs",
+        "SELECT messages",
+        "UPDATE messages",
+        "UPDATE texters",
+        "SELECT support_requests",
+        "INSERT messages",
+        "SELECT messages",
+    ], str(counted)
+    locks = [s for s in counted.work if " FOR " in s]
+    if db.engine.dialect.name == "postgresql":  # SQLite has no row locks
+        assert len(locks) == 1 and locks[0].endswith("FOR UPDATE OF texters"), locks
+    # The reply waits behind the topic's replies (still queued): no job for it yet.
+    assert trips == []
+
+
+def _last_unprocessed(session) -> int:
+    return session.scalar(
+        select(func.max(Message.id)).where(
+            Message.direction == "inbound", Message.processed_at.is_(None)
+        )
+    )
+
+
+def _shape_of_job(counted: Statements) -> list[str]:
+    shape = []
+    for statement in counted.work:
+        verb = statement.split()[0]
+        table = statement.split(" INTO " if verb == "INSERT" else " FROM ", 1)
+        if verb == "UPDATE":
+            name = statement.split()[1]
+        else:
+            name = table[1].split()[0] if len(table) > 1 else "?"
+        shape.append(f"{verb} {name}")
+    return shape
