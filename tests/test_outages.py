@@ -153,7 +153,13 @@ def test_worker_and_scheduler_ride_out_a_redis_restart(app, make, session, tmp_p
         scheduler = _start(app, twilio, tmp_path, "scheduler", url)
         try:
             before = _queue(session, program, texters["before"], dispatcher, "before")
-            _wait_until_sent(before, 60)
+            try:
+                _wait_until_sent(before, 60)
+            except AssertionError as exc:  # say why: the worker's own words (CI saw this once)
+                log = (tmp_path / "worker.log").read_text()[-3000:]
+                raise AssertionError(
+                    f"{exc}\nworker alive: {worker.poll() is None}\n{log}"
+                ) from None
 
             server.stop()
             during = _queue(
