@@ -54,10 +54,12 @@ def queue_poll():
     )
 
 
-def _queue_action(request_id: int, form, act):
-    """Run one queue action on a request of the caller's organization and commit.
+def _queue_action(request_id: int, form, act, **details):
+    """Run one `supervision` action on a request of the caller's organization and commit.
 
-    Returns (True, the action's result), or (False, None) after flashing why not.
+    `act` is called with the session, the request, the caller, now and the
+    dispatcher, plus `details`. Returns (True, the action's result), or
+    (False, None) after flashing why not.
     """
     _request_or_404(request_id)
     if not form.validate_on_submit():
@@ -66,7 +68,14 @@ def _queue_action(request_id: int, form, act):
         flash("Choose a peer first.", "error")
         return False, None
     try:
-        result = act()
+        result = act(
+            db.session,
+            request_id=request_id,
+            actor=current_user,
+            now=clock.now(),
+            dispatcher=get_dispatcher(),
+            **details,
+        )
     except supervision.SupervisionRefused as refused:
         db.session.rollback()
         flash(refused.message, "info")
@@ -80,16 +89,7 @@ def _queue_action(request_id: int, form, act):
 def queue_offer(request_id: int):
     form = forms.OfferToPeerForm()
     done, alias = _queue_action(
-        request_id,
-        form,
-        lambda: supervision.offer_to_peer(
-            db.session,
-            request_id=request_id,
-            peer_profile_id=form.peer_profile_id.data,
-            actor=current_user,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        ),
+        request_id, form, supervision.offer_to_peer, peer_profile_id=form.peer_profile_id.data
     )
     if done:
         flash(f"Offered to {alias}. They have it on their screen now.", "success")
@@ -99,17 +99,7 @@ def queue_offer(request_id: int):
 @bp.post("/supervise/queue/<int:request_id>/reoffer")
 @roles_required("supervisor", "admin")
 def queue_reoffer(request_id: int):
-    done, asked = _queue_action(
-        request_id,
-        forms.ConfirmForm(),
-        lambda: supervision.reoffer_to_everyone(
-            db.session,
-            request_id=request_id,
-            actor=current_user,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        ),
-    )
+    done, asked = _queue_action(request_id, forms.ConfirmForm(), supervision.reoffer_to_everyone)
     if done:
         flash(
             f"Offered again to {asked} peer{'s' if asked != 1 else ''} free right now.", "success"
@@ -120,17 +110,7 @@ def queue_reoffer(request_id: int):
 @bp.post("/supervise/queue/<int:request_id>/take")
 @roles_required("supervisor", "admin")
 def queue_take(request_id: int):
-    done, conversation = _queue_action(
-        request_id,
-        forms.ConfirmForm(),
-        lambda: supervision.take_request(
-            db.session,
-            request_id=request_id,
-            actor=current_user,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        ),
-    )
+    done, conversation = _queue_action(request_id, forms.ConfirmForm(), supervision.take_request)
     if not done:
         return redirect(url_for("peers.queue"))
     flash("You're connected. The texter has been told your alias.", "success")
@@ -140,17 +120,7 @@ def queue_take(request_id: int):
 @bp.post("/supervise/queue/<int:request_id>/update")
 @roles_required("supervisor", "admin")
 def queue_update(request_id: int):
-    done, _ = _queue_action(
-        request_id,
-        forms.ConfirmForm(),
-        lambda: supervision.update_texter(
-            db.session,
-            request_id=request_id,
-            actor=current_user,
-            now=clock.now(),
-            dispatcher=get_dispatcher(),
-        ),
-    )
+    done, _ = _queue_action(request_id, forms.ConfirmForm(), supervision.update_texter)
     if done:
         flash("Update sent: they know a supervisor is finding them a peer.", "success")
     return redirect(url_for("peers.queue"))
