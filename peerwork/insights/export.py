@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from peerwork.insights.cells import Figure
+from peerwork.insights.cells import Breakdown, Figure
 from peerwork.insights.dashboard import (
     BLOCKS,
     DAY_LABELS,
@@ -49,56 +50,36 @@ def _share(share: Share) -> str:
     return share.shown + (" (weeks with few requests left out)" if share.partial else "")
 
 
+# The key figures: a label, and how one period's figure is shown.
+_HEADLINE: list[tuple[str, Callable[[Figures], str]]] = [
+    ("Requests to talk", lambda f: _fig(f.requests)),
+    ("Conversations", lambda f: _fig(f.conversations)),
+    ("Matched with a peer", lambda f: _share(f.share_matched)),
+    ("Time to match, median", lambda f: _timing(f.to_match, "median")),
+    ("Time to match, 90th percentile", lambda f: _timing(f.to_match, "p90")),
+    ("First reply from a person, median", lambda f: _timing(f.to_reply, "median")),
+    ("First reply from a person, 90th percentile", lambda f: _timing(f.to_reply, "p90")),
+    ("Waited past the long-wait alert", lambda f: _share(f.share_long_wait)),
+    ("Arrived while closed", lambda f: _share(f.share_after_hours)),
+    ("Asked to reconnect with their peer", lambda f: _fig(f.reconnect.by_key()["yes"])),
+    ("Crisis alerts", lambda f: _fig(f.crisis_alerts)),
+    ("Crisis alert acknowledged, median", lambda f: _timing(f.to_ack, "median")),
+    ("Crisis alert acknowledged, 90th percentile", lambda f: _timing(f.to_ack, "p90")),
+    ("Escalated to a backup contact", lambda f: _fig(f.escalations)),
+    ("Peers who held a conversation", lambda f: _fig(f.active_peers)),
+]
+
+
 def headline(now: Figures, before: Figures) -> list[tuple[str, str, str]]:
     """(label, this period, previous period) for the key figures."""
+    return [(label, shown(now), shown(before)) for label, shown in _HEADLINE]
+
+
+def _beside(now: Breakdown, before: Breakdown) -> list[list[str]]:
+    """A breakdown's rows: each category, this period's figure, the previous period's."""
+    figures_now, figures_before = now.by_key(), before.by_key()
     return [
-        ("Requests to talk", _fig(now.requests), _fig(before.requests)),
-        ("Conversations", _fig(now.conversations), _fig(before.conversations)),
-        ("Matched with a peer", _share(now.share_matched), _share(before.share_matched)),
-        (
-            "Time to match, median",
-            _timing(now.to_match, "median"),
-            _timing(before.to_match, "median"),
-        ),
-        (
-            "Time to match, 90th percentile",
-            _timing(now.to_match, "p90"),
-            _timing(before.to_match, "p90"),
-        ),
-        (
-            "First reply from a person, median",
-            _timing(now.to_reply, "median"),
-            _timing(before.to_reply, "median"),
-        ),
-        (
-            "First reply from a person, 90th percentile",
-            _timing(now.to_reply, "p90"),
-            _timing(before.to_reply, "p90"),
-        ),
-        (
-            "Waited past the long-wait alert",
-            _share(now.share_long_wait),
-            _share(before.share_long_wait),
-        ),
-        ("Arrived while closed", _share(now.share_after_hours), _share(before.share_after_hours)),
-        (
-            "Asked to reconnect with their peer",
-            _fig(now.reconnect.by_key()["yes"]),
-            _fig(before.reconnect.by_key()["yes"]),
-        ),
-        ("Crisis alerts", _fig(now.crisis_alerts), _fig(before.crisis_alerts)),
-        (
-            "Crisis alert acknowledged, median",
-            _timing(now.to_ack, "median"),
-            _timing(before.to_ack, "median"),
-        ),
-        (
-            "Crisis alert acknowledged, 90th percentile",
-            _timing(now.to_ack, "p90"),
-            _timing(before.to_ack, "p90"),
-        ),
-        ("Escalated to a backup contact", _fig(now.escalations), _fig(before.escalations)),
-        ("Peers who held a conversation", _fig(now.active_peers), _fig(before.active_peers)),
+        [now.labels[key], _fig(figures_now[key]), _fig(figures_before[key])] for key in now.keys
     ]
 
 
@@ -114,16 +95,12 @@ def tables(dashboard: Dashboard) -> list[Table]:
             [list(row) for row in headline(now, before)],
         ),
     ]
-    topics_now, topics_before = now.by_topic.by_key(), before.by_topic.by_key()
     result.append(
         Table(
             "topics",
             "Requests by topic",
             ["Topic", "This period", "Previous period"],
-            [
-                [now.by_topic.labels[key], _fig(topics_now[key]), _fig(topics_before[key])]
-                for key in now.by_topic.keys
-            ],
+            _beside(now.by_topic, before.by_topic),
         )
     )
     labels = [now.by_topic.labels[key] for key in now.by_topic.keys]
@@ -186,28 +163,20 @@ def tables(dashboard: Dashboard) -> list[Table]:
             [[name, _fig(asked), _fig(offering)] for name, asked, offering in cover.by_topic],
         )
     )
-    outcomes_now, outcomes_before = now.outcomes.by_key(), before.outcomes.by_key()
     result.append(
         Table(
             "outcomes",
             "Wrap-up outcomes",
             ["Outcome", "This period", "Previous period"],
-            [
-                [now.outcomes.labels[key], _fig(outcomes_now[key]), _fig(outcomes_before[key])]
-                for key in now.outcomes.keys
-            ],
+            _beside(now.outcomes, before.outcomes),
         )
     )
-    scores_now, scores_before = now.scores.by_key(), before.scores.by_key()
     result.append(
         Table(
             "checkins",
             "Check-in answers",
             ["Answer", "This period", "Previous period"],
-            [
-                [SCORE_LABELS[key], _fig(scores_now[key]), _fig(scores_before[key])]
-                for key in now.scores.keys
-            ],
+            _beside(now.scores, before.scores),
         )
     )
     result.append(
