@@ -9,7 +9,7 @@ from sqlalchemy import select
 from peerwork import clock
 from peerwork.admin import contacts, programs
 from peerwork.admin.forms import ActionForm, ContactForm, choices
-from peerwork.admin.views.common import bp, load_child, load_program, save_form, saved, show_error
+from peerwork.admin.views.common import bp, load_child, load_program, save_form, saved
 from peerwork.extensions import db, get_vault
 from peerwork.models import EscalationContact, Program
 
@@ -26,32 +26,37 @@ def _contact_form(program: Program, obj=None) -> ContactForm:
     return form
 
 
+def _contact_values(form: ContactForm) -> dict:
+    """The keyword arguments adding and editing a contact share."""
+    return {
+        "name": form.name.data,
+        "phone_e164": form.phone.data,
+        "user_id": form.user_id.data or None,
+        "is_backup": form.is_backup.data,
+        "vault": get_vault(),
+        "now": clock.now(),
+        "actor": current_user,
+    }
+
+
 @bp.route("/programs/<int:program_id>/contacts", methods=["GET", "POST"])
 def contacts_page(program_id: int):
     program = load_program(program_id)
     form = _contact_form(program)
-    if form.validate_on_submit():
+
+    def act():
         if not form.phone.data:
-            form.phone.errors = [*form.phone.errors, "Enter a mobile number for crisis alerts."]
-        else:
-            try:
-                contacts.add_contact(
-                    db.session,
-                    program=program,
-                    name=form.name.data,
-                    phone_e164=form.phone.data,
-                    user_id=form.user_id.data or None,
-                    is_backup=form.is_backup.data,
-                    vault=get_vault(),
-                    now=clock.now(),
-                    actor=current_user,
-                )
-            except programs.SetupError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                return saved("Escalation contact added.", "admin.contacts_page",
-                              program_id=program.id)  # fmt: skip
+            # Required here only: an edit may leave it blank to keep the stored number.
+            raise programs.SetupError("phone", "Enter a mobile number for crisis alerts.")
+        contacts.add_contact(db.session, program=program, **_contact_values(form))
+
+    response = save_form(
+        form,
+        act,
+        lambda _: ("Escalation contact added.", "admin.contacts_page", {"program_id": program.id}),
+    )
+    if response is not None:
+        return response
     # Never echo a number back into the page, whichever field was refused.
     form.phone.data = ""
     rows = db.session.scalars(
@@ -79,16 +84,7 @@ def contact_edit(program_id: int, contact_id: int):
 
     def act():
         contacts.update_contact(
-            db.session,
-            program=program,
-            contact=contact,
-            name=form.name.data,
-            phone_e164=form.phone.data,
-            user_id=form.user_id.data or None,
-            is_backup=form.is_backup.data,
-            vault=get_vault(),
-            now=clock.now(),
-            actor=current_user,
+            db.session, program=program, contact=contact, **_contact_values(form)
         )
 
     response = save_form(
