@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from peerwork import console
+from tests.processes import descendants
 
 STOP_WITHIN = 2.0  # seconds, from the signal to `peerwork run` having exited
 
@@ -26,25 +27,6 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def _descendants(pid: int) -> set[int]:
-    """Every live process below `pid` (children, their children...), read from /proc."""
-    parents: dict[int, int] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        fields = stat.rsplit(")", 1)[1].split()
-        parents[int(entry.name)] = int(fields[1])
-    found, frontier = set(), {pid}
-    while frontier:
-        frontier = {child for child, parent in parents.items() if parent in frontier} - found
-        found |= frontier
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -123,7 +105,7 @@ class Run:
             time.sleep(0.2)
 
     def processes(self) -> set[int]:
-        return {pid for pid in _descendants(self.process.pid) if _alive(pid)}
+        return {pid for pid in descendants(self.process.pid) if _alive(pid)}
 
     def stop(self, how: str) -> float:
         """Send the stop signal `how`; return the seconds until `peerwork run` exited."""

@@ -7,14 +7,10 @@ Twilio stand-in (tests/fake_twilio.py), which counts every send.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 import redis
@@ -27,80 +23,17 @@ from peerwork.models import Message
 from peerwork.queue import MESSAGES, Dispatcher
 from peerwork.sms import sender
 from peerwork.sms.outbox import queue_sms
-from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
+from tests.processes import kill, start_peerwork, stop
 
 pytestmark = [pytest.mark.committed, pytest.mark.slow, pytest.mark.real_clock]
 
-ROOT = Path(__file__).resolve().parent.parent
 
-
-def _start(app, twilio, tmp_path, command: str, redis_url: str, *extra: str) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PEERWORK_TEST_", "TWILIO_"))}
-    env.update(
-        PEERWORK_ENV="development",
-        PEERWORK_INSTANCE=str(tmp_path / "instance"),
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=redis_url,
-        SECRET_KEY=TEST_SECRET,
-        PEERWORK_DATA_KEY=TEST_DATA_KEY,
-        PEERWORK_QUEUE_PREFIX=app.config["RQ_QUEUE_PREFIX"],
-        PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
-        PEERWORK_OUTBOX_SWEEP_AFTER="2",
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_API_BASE_URL=twilio.base_url,
+def _start(app, twilio, tmp_path, command: str, redis_url: str) -> subprocess.Popen:
+    # The outbox sweep picks up what an outage dropped after 2 s, not the default 60 s.
+    return start_peerwork(
+        app, twilio, tmp_path, command, redis_url=redis_url, PEERWORK_OUTBOX_SWEEP_AFTER="2"
     )
-    log = open(tmp_path / f"{command}.log", "ab")  # noqa: SIM115 (closed in _stop)
-    process = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "peerwork", command, *extra],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    process.log = log
-    return process
-
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def _kill(process: subprocess.Popen) -> None:
-    """SIGKILL a process and all its children at once (a crash, an OOM kill, a lost host)."""
-    for pid in [process.pid, *_descendants(process.pid)]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    process.wait(timeout=10)
-    process.log.close()
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            pass
-    _kill(process)
 
 
 def _statuses(ids: list[int]) -> dict[int, str]:
@@ -176,8 +109,8 @@ def test_worker_and_scheduler_ride_out_a_redis_restart(app, make, session, tmp_p
             assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-3000:]
             assert scheduler.poll() is None, (tmp_path / "scheduler.log").read_text()[-3000:]
         finally:
-            _stop(worker)
-            _stop(scheduler)
+            stop(worker)
+            stop(scheduler)
             server.stop()
         sent = Counter(request["form"]["Body"] for request in twilio.accepted)
     expected = {f"{label} {n}" for label in ("before", "during", "after") for n in range(3)}
@@ -205,7 +138,7 @@ def test_delayed_jobs_recover_within_seconds_after_a_worker_crash(app, make, ses
                 assert time.monotonic() < deadline, "the first worker never took the lock"
                 time.sleep(0.1)
         finally:
-            _kill(first)
+            kill(first)
         assert connection.get(lock_key) is not None  # the dead worker still holds it
 
         # A delayed job, due in two seconds (as an offer expiry or a throttled send is).
@@ -226,5 +159,5 @@ def test_delayed_jobs_recover_within_seconds_after_a_worker_crash(app, make, ses
             took = _wait_until_sent([message.id], 30)
             print(f"delayed job ran {took:.1f}s after the replacement worker started")
         finally:
-            _stop(second)
+            stop(second)
     assert [r["form"]["Body"] for r in twilio.accepted] == ["Delayed but not forgotten"]

@@ -8,13 +8,9 @@ a gate so the test can SIGKILL the worker at a chosen moment.
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -23,70 +19,18 @@ from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
 from peerwork.models import Message
 from peerwork.sms.outbox import queue_sms, sweep_outbox
-from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
+from tests.processes import kill, start_peerwork
 
 pytestmark = [pytest.mark.committed, pytest.mark.slow, pytest.mark.real_clock]
 
 NUMBER = "+17165550166"
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def _start_worker(app, twilio: FakeTwilio, tmp_path, *, burst: bool = False) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "PEERWORK_ENV": "development",
-        "PEERWORK_INSTANCE": str(tmp_path / "instance"),
-        "DATABASE_URL": app.config["DATABASE_URL"],
-        "REDIS_URL": app.config["REDIS_URL"],
-        "SECRET_KEY": TEST_SECRET,
-        "PEERWORK_DATA_KEY": TEST_DATA_KEY,
-        "PEERWORK_QUEUE_PREFIX": app.config["RQ_QUEUE_PREFIX"],
-        "PUBLIC_BASE_URL": app.config["PUBLIC_BASE_URL"],
-        "TWILIO_ACCOUNT_SID": twilio.account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.auth_token,
-        "TWILIO_API_BASE_URL": twilio.base_url,
-    }
-    args = [sys.executable, "-m", "peerwork", "worker", "--no-scheduler"]
-    if burst:
-        args.append("--burst")
-    log = open(tmp_path / "worker.log", "ab")  # noqa: SIM115 (closed in _kill/_finish)
-    worker = subprocess.Popen(
-        args, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True
+    return start_peerwork(
+        app, twilio, tmp_path, "worker", "--no-scheduler", *(["--burst"] if burst else [])
     )
-    worker.log = log
-    return worker
-
-
-def _descendants(pid: int) -> list[int]:
-    """Child processes of `pid`, recursively (RQ's work horse runs in its own session)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found, stack = [], [pid]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            found.append(child)
-            stack.append(child)
-    return found
-
-
-def _kill(worker: subprocess.Popen) -> None:
-    """SIGKILL the worker and its work horse at once, as a crash or OOM kill would."""
-    for pid in [worker.pid, *_descendants(worker.pid)]:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-    worker.wait(timeout=10)
-    worker.log.close()
 
 
 class Row:
@@ -145,7 +89,7 @@ def _sweep_and_resend(app, twilio, tmp_path, message_id: int) -> None:
     try:
         worker.wait(timeout=60)
     finally:
-        _kill(worker)
+        kill(worker)
 
 
 def test_killed_before_twilio_accepts_is_sent_exactly_once(app, make, session, tmp_path):
@@ -158,7 +102,7 @@ def test_killed_before_twilio_accepts_is_sent_exactly_once(app, make, session, t
             assert twilio.arrived.wait(timeout=60), "the worker never called the API"
             assert _status(message_id).status == "sending"
         finally:
-            _kill(worker)
+            kill(worker)
         twilio.gate.set()  # the held request is dropped: Twilio never accepted it
         assert twilio.accepted == []
         assert _status(message_id).status == "sending"
@@ -181,7 +125,7 @@ def test_killed_after_the_send_is_recorded_is_not_sent_again(app, make, session,
         try:
             _wait_for(lambda: _status(message_id).status == "sent")
         finally:
-            _kill(worker)
+            kill(worker)
         _sweep_and_resend(app, twilio, tmp_path, message_id)
         assert len(twilio.accepted) == 1
         assert _status(message_id).twilio_sid == twilio.accepted[0]["sid"]
@@ -197,7 +141,7 @@ def test_killed_after_twilio_accepted_is_reconciled_not_sent_again(app, make, se
         try:
             assert twilio.arrived.wait(timeout=60)
         finally:
-            _kill(worker)
+            kill(worker)
         twilio.hold = False
         twilio.accept_before_hold = False
         twilio.gate.set()

@@ -8,7 +8,6 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
 import redis
@@ -19,23 +18,7 @@ from peerwork.embedded_redis import EmbeddedRedis, is_serving
 from peerwork.extensions import db, get_dispatcher
 from peerwork.models import Message
 from peerwork.sms.outbox import queue_sms
-from tests.conftest import TEST_DATA_KEY, TEST_SECRET
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def worker_env(app, tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PEERWORK_TEST_", "TWILIO_"))}
-    env.update(
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=app.config["REDIS_URL"],
-        SECRET_KEY=TEST_SECRET,
-        PEERWORK_DATA_KEY=TEST_DATA_KEY,
-        PEERWORK_QUEUE_PREFIX=app.config["RQ_QUEUE_PREFIX"],
-        PEERWORK_INSTANCE=str(tmp_path / "instance"),
-        PUBLIC_BASE_URL="https://peerwork.test",
-    )
-    return env
+from tests.processes import ROOT, peerwork_env
 
 
 @pytest.mark.committed
@@ -57,7 +40,7 @@ def test_worker_process_sends_a_queued_message(app, make, tmp_path):
 
     result = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "peerwork", "worker", "--burst", "--no-scheduler"],
-        env=worker_env(app, tmp_path),
+        env=peerwork_env(app, tmp_path),
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -8,11 +8,8 @@ the real `twilio` client to the local Twilio stand-in.
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,44 +18,25 @@ from peerwork import clock
 from peerwork.extensions import db, get_dispatcher
 from peerwork.matching.offers import accept_offer
 from peerwork.models import Offer
-from tests.conftest import TEST_DATA_KEY, TEST_SECRET
 from tests.fake_twilio import FakeTwilio
+from tests.processes import kill, start_peerwork
 from tests.scenarios.people import PeerAtPage
 from tests.sms_helpers import Phone
-from tests.test_sms_worker_kill import _kill
 
 pytestmark = [pytest.mark.committed, pytest.mark.slow, pytest.mark.real_clock]
 
 NUMBER = "+17165550331"
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def _start_worker(app, twilio: FakeTwilio, tmp_path, n: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PEERWORK_TEST_")}
-    env.update(
-        PEERWORK_ENV="development",
+    return start_peerwork(
+        app,
+        twilio,
+        tmp_path,
+        "worker",
+        log=f"worker{n}",
         PEERWORK_INSTANCE=str(tmp_path / f"instance{n}"),
-        DATABASE_URL=app.config["DATABASE_URL"],
-        REDIS_URL=app.config["REDIS_URL"],
-        SECRET_KEY=TEST_SECRET,
-        PEERWORK_DATA_KEY=TEST_DATA_KEY,
-        PEERWORK_QUEUE_PREFIX=app.config["RQ_QUEUE_PREFIX"],
-        PUBLIC_BASE_URL=app.config["PUBLIC_BASE_URL"],
-        TWILIO_ACCOUNT_SID=twilio.account_sid,
-        TWILIO_AUTH_TOKEN=twilio.auth_token,
-        TWILIO_API_BASE_URL=twilio.base_url,
     )
-    log = open(tmp_path / f"worker{n}.log", "ab")  # noqa: SIM115 (closed in _kill)
-    worker = subprocess.Popen(  # noqa: S603
-        [sys.executable, "-m", "peerwork", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=log,
-        start_new_session=True,
-    )
-    worker.log = log
-    return worker
 
 
 def _wait_for(predicate, timeout: float = 60.0):
@@ -110,6 +88,6 @@ def test_a_reply_burst_keeps_its_order_across_two_workers(app, client, make, tmp
             )
         finally:
             for worker in workers:
-                _kill(worker)
+                kill(worker)
     connected = next(i for i, body in enumerate(got) if body.startswith("You're now connected"))
     assert got[connected + 1 :] == replies
