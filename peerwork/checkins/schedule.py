@@ -143,6 +143,36 @@ def enqueue_delivery(dispatcher, checkin: CheckIn) -> None:
     dispatcher.enqueue(send_checkin, checkin.id, at=checkin.due_at, job_id=job_id(checkin))
 
 
+def _add_scheduled(
+    session: Session,
+    program: Program,
+    *,
+    texter_id: int,
+    conversation_id: int | None,
+    peer_profile_id: int | None,
+    kind: str,
+    due_at: datetime,
+    now: datetime,
+    dispatcher,
+) -> CheckIn:
+    """A new check-in due at `due_at` (expiring by the program's rule), stored and queued."""
+    checkin = CheckIn(
+        program_id=program.id,
+        texter_id=texter_id,
+        conversation_id=conversation_id,
+        peer_profile_id=peer_profile_id,
+        kind=kind,
+        state="scheduled",
+        due_at=due_at,
+        expires_at=expiry_for(program, due_at),
+        created_at=now,
+    )
+    session.add(checkin)
+    session.flush()
+    enqueue_delivery(dispatcher, checkin)
+    return checkin
+
+
 def schedule_followup(
     session: Session, *, conversation: Conversation, now: datetime, dispatcher
 ) -> CheckIn | None:
@@ -185,21 +215,17 @@ def schedule_followup(
                 session.refresh(existing)
                 enqueue_delivery(dispatcher, existing)
         return existing
-    checkin = CheckIn(
-        program_id=program.id,
+    return _add_scheduled(
+        session,
+        program,
         texter_id=texter.id,
         conversation_id=conversation.id,
         peer_profile_id=conversation.peer_profile_id,
         kind="followup",
-        state="scheduled",
         due_at=due_at,
-        expires_at=expiry_for(program, due_at),
-        created_at=now,
+        now=now,
+        dispatcher=dispatcher,
     )
-    session.add(checkin)
-    session.flush()
-    enqueue_delivery(dispatcher, checkin)
-    return checkin
 
 
 def last_conversation(session: Session, texter_id: int) -> Conversation | None:
@@ -239,21 +265,17 @@ def schedule_recurring(
     while due_at <= now:
         due_at = due_after(program, due_at, WEEKLY_DAYS)
     last = last_conversation(session, texter.id)
-    checkin = CheckIn(
-        program_id=program.id,
+    return _add_scheduled(
+        session,
+        program,
         texter_id=texter.id,
         conversation_id=last.id if last else None,
         peer_profile_id=last.peer_profile_id if last else texter.last_peer_id,
         kind="recurring",
-        state="scheduled",
         due_at=due_at,
-        expires_at=expiry_for(program, due_at),
-        created_at=now,
+        now=now,
+        dispatcher=dispatcher,
     )
-    session.add(checkin)
-    session.flush()
-    enqueue_delivery(dispatcher, checkin)
-    return checkin
 
 
 def cancel_recurring(session: Session, *, texter_id: int) -> int:
