@@ -1,4 +1,4 @@
-"""What the peer pages share: the blueprint and the signed-in peer's profile."""
+"""What the peer pages share: the blueprint, the signed-in peer's profile, lookups or 404."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from flask_login import current_user
 from peerwork.access import in_program_or_404
 from peerwork.extensions import db
 from peerwork.matching import eligibility
-from peerwork.models import PeerProfile, TrainingModule
+from peerwork.models import Conversation, PeerProfile, TrainingModule
 from peerwork.peers import workspace
 
 bp = Blueprint("peers", __name__)
@@ -20,6 +20,16 @@ def current_profile() -> PeerProfile:
     if profile is None:
         abort(404)
     return profile
+
+
+def supervised_or_404(conversation_id: int) -> Conversation:
+    """A conversation a supervisor of the caller's organization may watch over, else 404."""
+    conversation = workspace.supervised_conversation(
+        db.session, conversation_id, current_user.organization_id
+    )
+    if conversation is None:
+        abort(404)
+    return conversation
 
 
 def module_or_404(profile: PeerProfile, module_id: int) -> TrainingModule:

@@ -14,8 +14,8 @@ from flask_login import current_user
 from peerwork import clock
 from peerwork.access import roles_required
 from peerwork.extensions import db, get_dispatcher
-from peerwork.peers import forms, workspace
-from peerwork.peers.views.common import bp
+from peerwork.peers import forms
+from peerwork.peers.views.common import bp, supervised_or_404
 from peerwork.safety import supervision
 
 
@@ -129,19 +129,10 @@ def queue_update(request_id: int):
 # -- on a conversation -------------------------------------------------------------------
 
 
-def _supervised_or_404(conversation_id: int):
-    conversation = workspace.supervised_conversation(
-        db.session, conversation_id, current_user.organization_id
-    )
-    if conversation is None:
-        abort(404)
-    return conversation
-
-
 @bp.post("/supervise/conversations/<int:conversation_id>/join")
 @roles_required("supervisor", "admin")
 def join_conversation(conversation_id: int):
-    conversation = _supervised_or_404(conversation_id)
+    conversation = supervised_or_404(conversation_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     supervision.join(db.session, conversation=conversation, actor=current_user, now=clock.now())
@@ -153,7 +144,7 @@ def join_conversation(conversation_id: int):
 @bp.post("/supervise/conversations/<int:conversation_id>/note")
 @roles_required("supervisor", "admin")
 def note_to_peer(conversation_id: int):
-    conversation = _supervised_or_404(conversation_id)
+    conversation = supervised_or_404(conversation_id)
     form = forms.NoteToPeerForm()
     if not form.validate_on_submit():
         flash(" ".join(form.body.errors) or "Write a note for the peer first.", "error")

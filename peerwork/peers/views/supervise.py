@@ -10,7 +10,7 @@ from peerwork.access import roles_required
 from peerwork.extensions import db
 from peerwork.models import Alert, Program
 from peerwork.peers import forms, workspace
-from peerwork.peers.views.common import bp
+from peerwork.peers.views.common import bp, supervised_or_404
 from peerwork.safety import escalation
 
 # -- supervisors ------------------------------------------------------------------------
@@ -36,19 +36,10 @@ def supervise_poll():
     return jsonify(workspace.supervision_stamp(db.session, current_user.organization_id))
 
 
-def _supervised_or_404(conversation_id: int):
-    conversation = workspace.supervised_conversation(
-        db.session, conversation_id, current_user.organization_id
-    )
-    if conversation is None:
-        abort(404)
-    return conversation
-
-
 @bp.get("/supervise/conversations/<int:conversation_id>")
 @roles_required("supervisor", "admin")
 def supervise_conversation(conversation_id: int):
-    conversation = _supervised_or_404(conversation_id)
+    conversation = supervised_or_404(conversation_id)
     # Reading a texter's words is audited: once per supervisor, conversation and hour.
     program = db.session.get(Program, conversation.program_id)
     if audit.record_once_per_window(
@@ -72,7 +63,7 @@ def supervise_conversation(conversation_id: int):
 @bp.get("/supervise/conversations/<int:conversation_id>/poll.json")
 @roles_required("supervisor", "admin")
 def supervise_conversation_poll(conversation_id: int):
-    view = workspace.supervision_view(db.session, _supervised_or_404(conversation_id))
+    view = workspace.supervision_view(db.session, supervised_or_404(conversation_id))
     return jsonify({"state": view.conversation.state, "last_message_id": view.last_message_id})
 
 
