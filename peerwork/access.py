@@ -28,6 +28,13 @@ def roles_required(*roles: str):
     return decorator
 
 
+def found_or_404(obj):
+    """Return `obj`, or 404 when a lookup found nothing (None)."""
+    if obj is None:
+        abort(404)
+    return obj
+
+
 def scoped_or_404(obj, organization_id: int | None = None):
     """Return `obj` if it belongs to the caller's organization, else 404."""
     org_id = organization_id if organization_id is not None else current_user.organization_id

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 
 from peerwork import clock, conversations, languages
-from peerwork.access import roles_required
+from peerwork.access import found_or_404, roles_required
 from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.hours import DAY_NAMES
 from peerwork.matching import eligibility, offers
@@ -37,10 +37,7 @@ __all__ = ["bp"]
 
 
 def _conversation_or_404(profile: PeerProfile, conversation_id: int):
-    conversation = workspace.own_conversation(db.session, conversation_id, profile.id)
-    if conversation is None:
-        abort(404)
-    return conversation
+    return found_or_404(workspace.own_conversation(db.session, conversation_id, profile.id))
 
 
 # -- dashboard -------------------------------------------------------------------
@@ -203,10 +200,7 @@ def available():
 
 
 def _offer_or_404(profile: PeerProfile, offer_id: int):
-    offer = workspace.own_offer(db.session, offer_id, profile.id)
-    if offer is None:
-        abort(404)
-    return offer
+    return found_or_404(workspace.own_offer(db.session, offer_id, profile.id))
 
 
 @bp.post("/offers/<int:offer_id>/accept")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort
 from flask_login import current_user
 
-from peerwork.access import in_program_or_404
+from peerwork.access import found_or_404, in_program_or_404
 from peerwork.extensions import db
 from peerwork.matching import eligibility
 from peerwork.models import Conversation, PeerProfile, TrainingModule
@@ -16,20 +16,14 @@ bp = Blueprint("peers", __name__)
 
 def current_profile() -> PeerProfile:
     """The signed-in peer's profile in their organization (the first, if several)."""
-    profile = workspace.current_profile(db.session, current_user)
-    if profile is None:
-        abort(404)
-    return profile
+    return found_or_404(workspace.current_profile(db.session, current_user))
 
 
 def supervised_or_404(conversation_id: int) -> Conversation:
     """A conversation a supervisor of the caller's organization may watch over, else 404."""
-    conversation = workspace.supervised_conversation(
-        db.session, conversation_id, current_user.organization_id
+    return found_or_404(
+        workspace.supervised_conversation(db.session, conversation_id, current_user.organization_id)
     )
-    if conversation is None:
-        abort(404)
-    return conversation
 
 
 def module_or_404(profile: PeerProfile, module_id: int) -> TrainingModule:

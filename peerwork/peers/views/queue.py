@@ -12,7 +12,7 @@ from flask import abort, flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from peerwork import clock
-from peerwork.access import roles_required
+from peerwork.access import found_or_404, roles_required
 from peerwork.extensions import db, get_dispatcher
 from peerwork.peers import forms
 from peerwork.peers.views.common import bp, supervised_or_404
@@ -20,10 +20,9 @@ from peerwork.safety import supervision
 
 
 def _request_or_404(request_id: int):
-    request = supervision.request_in_org(db.session, request_id, current_user.organization_id)
-    if request is None:
-        abort(404)
-    return request
+    return found_or_404(
+        supervision.request_in_org(db.session, request_id, current_user.organization_id)
+    )
 
 
 @bp.get("/supervise/queue")
