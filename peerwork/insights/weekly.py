@@ -55,7 +55,7 @@ class WeekCounts:
     # What the rows were, so a stored week can be checked against the tables.
     requests: int = 0
     request_ids: int = 0  # the sum of their ids: a deleted and an added row do not cancel out
-    checkins: int = 0
+    checkins: int = 0  # answered, with a score or not
     # A request still waiting (its long-wait answer moves with the period's end) or a
     # conversation still going (its outcome is not known yet): the week is not settled.
     open: bool = False
@@ -91,7 +91,7 @@ def count_weeks(
 
     `requests` rows are (created, topic id, matched, closed if unmatched, preferred peer,
     first reply, peer profile id, ended, outcome, request id), times in epoch seconds;
-    `checkins` rows are (answered, score). Rows outside the weeks are skipped. A request
+    `checkins` rows are (answered, score or None). Rows outside the weeks are skipped. A request
     never matched nor closed waits until `wait_ends[week]`, the end of the period shown.
     """
     first, last = bounds[0], bounds[-1]
@@ -153,7 +153,8 @@ def count_weeks(
         if first <= answered_at < last:
             week = weeks[bisect_right(bounds, answered_at) - 1]
             week.checkins += 1
-            week.scores[score] += 1
+            if score is not None:
+                week.scores[score] += 1
     return weeks
 
 
@@ -200,7 +201,6 @@ def read_rows(
             CheckIn.program_id == program_id,
             CheckIn.answered_at >= since,
             CheckIn.answered_at < until,
-            CheckIn.score.is_not(None),
         ),
     )
     return requests, checkins
