@@ -95,7 +95,7 @@ def count_weeks(
     never matched nor closed waits until `wait_ends[week]`, the end of the period shown.
     """
     first, last = bounds[0], bounds[-1]
-    weeks = [WeekCounts() for _ in range(len(bounds) - 1)]
+    n = len(bounds) - 1
     clock = timeline.LocalClock(
         rules.tz, datetime.fromtimestamp(first, UTC), datetime.fromtimestamp(last, UTC)
     )
@@ -105,6 +105,15 @@ def count_weeks(
     closed = {timeline.day_number(date.fromisoformat(d)) for d in rules.closed_dates}
     open_at = timeline.open_minutes(rules.hours)
     long_wait = rules.wait_alert_minutes * 60
+    # Plain lists per week in the loop (a hundred thousand rows): the weeks are made after.
+    topic_week = [Counter() for _ in range(n)]
+    slot_week = [Counter() for _ in range(n)]
+    outcome_week = [Counter() for _ in range(n)]
+    peer_week = [Counter() for _ in range(n)]
+    match_week = [array("d") for _ in range(n)]
+    reply_week = [array("d") for _ in range(n)]
+    rows, ids, matched, waited, after, again = ([0] * n for _ in range(6))
+    unsettled = [False] * n
     for (
         created,
         topic_id,
@@ -119,43 +128,68 @@ def count_weeks(
     ) in requests:
         if not first <= created < last:
             continue
-        index = bisect_right(bounds, created) - 1
-        week = weeks[index]
-        week.requests += 1
-        week.request_ids += request_id
+        week = bisect_right(bounds, created) - 1
+        rows[week] += 1
+        ids[week] += request_id
         local = int(created) + offsets[int(created - base) // 3600]
         day = local // 86400
         weekday = (day + 3) % 7
         minute = (local % 86400) // 60
-        week.topics[topic_id or NO_TOPIC] += 1
-        week.slots[(weekday, minute // 60 - (minute // 60) % BLOCK_HOURS)] += 1
+        topic_week[week][topic_id or NO_TOPIC] += 1
+        slot_week[week][(weekday, minute // 60 - (minute // 60) % BLOCK_HOURS)] += 1
         if matched_at:
-            week.matched["yes"] += 1
-            week.to_match.append((matched_at - created) / 60)
-        else:
-            week.matched["no"] += 1
-        if not (matched_at or closed_at):
-            week.open = True
-        waited_until = matched_at or closed_at or wait_ends[index]
-        week.long_wait["yes" if waited_until - created > long_wait else "no"] += 1
-        is_open = day not in closed and open_at[weekday][minute]
-        week.after_hours["no" if is_open else "yes"] += 1
-        week.reconnect["yes" if preferred else "no"] += 1
+            matched[week] += 1
+            match_week[week].append((matched_at - created) / 60)
+        elif not closed_at:
+            unsettled[week] = True
+        waited_until = matched_at or closed_at or wait_ends[week]
+        if waited_until - created > long_wait:
+            waited[week] += 1
+        if day in closed or not open_at[weekday][minute]:
+            after[week] += 1
+        if preferred:
+            again[week] += 1
         if reply_at:
-            week.to_reply.append((reply_at - created) / 60)
+            reply_week[week].append((reply_at - created) / 60)
         if peer_id:
-            week.per_peer[peer_id] += 1
+            peer_week[week][peer_id] += 1
             if ended:
-                week.outcomes[outcome if outcome in OUTCOME_LABELS else "none"] += 1
+                outcome_week[week][outcome if outcome in OUTCOME_LABELS else "none"] += 1
             else:
-                week.open = True
+                unsettled[week] = True
+    score_week = [Counter() for _ in range(n)]
+    answered = [0] * n
     for answered_at, score in checkins:
         if first <= answered_at < last:
-            week = weeks[bisect_right(bounds, answered_at) - 1]
-            week.checkins += 1
+            week = bisect_right(bounds, answered_at) - 1
+            answered[week] += 1
             if score is not None:
-                week.scores[score] += 1
-    return weeks
+                score_week[week][score] += 1
+    return [
+        WeekCounts(
+            topics=topic_week[i],
+            slots=slot_week[i],
+            matched=_yes_no(matched[i], rows[i]),
+            long_wait=_yes_no(waited[i], rows[i]),
+            after_hours=_yes_no(after[i], rows[i]),
+            reconnect=_yes_no(again[i], rows[i]),
+            outcomes=outcome_week[i],
+            scores=score_week[i],
+            per_peer=peer_week[i],
+            to_match=match_week[i],
+            to_reply=reply_week[i],
+            requests=rows[i],
+            request_ids=ids[i],
+            checkins=answered[i],
+            open=unsettled[i],
+        )
+        for i in range(n)
+    ]
+
+
+def _yes_no(yes: int, of: int) -> Counter:
+    """A yes/no line holding only the answers given (an empty week stays empty)."""
+    return Counter({answer: count for answer, count in (("yes", yes), ("no", of - yes)) if count})
 
 
 def _plain_rows(connection: Connection, statement) -> list[tuple]:
