@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from peerwork.admin import reports
 from peerwork.insights import export, periods
-from peerwork.models import Alert, CheckIn, Conversation, Message, SupportRequest
+from peerwork.models import Alert, CheckIn, Conversation, Message, ReportWeek, SupportRequest
 from peerwork.privacy import retention
 
 
@@ -141,6 +141,10 @@ def test_no_body_older_than_the_setting_remains_and_reports_are_unchanged(
     assert all(m.body_purged_at == now for m in session.scalars(select(Message).where(old)))
     assert _report(session, program, now) == before
     assert _metadata(session) == metadata_before
+    # The weeks the first report stored still hold: counted afresh, the report is the same.
+    assert session.scalar(select(func.count(ReportWeek.id))) > 0
+    session.execute(delete(ReportWeek))
+    assert _report(session, program, now) == before
 
 
 def test_running_the_purge_twice_erases_nothing_more(session, make, program, now):

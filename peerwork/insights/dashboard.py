@@ -1,45 +1,40 @@
 """The program dashboard: every aggregate of one period and the period before it.
 
-`program_dashboard(session, program_id=..., period=..., now=...)` reads the rows
-of both periods with a handful of queries (program id + timestamp indexes),
-counts them week by week in Python (weeks and hours are local to the program,
-which SQL cannot bucket the same way on SQLite and PostgreSQL), and hands every
-weekly line to `cells` before anything leaves this module.
+`program_dashboard(session, program_id=..., period=..., now=...)` gets the
+weekly counters of both periods from `rollups` (settled weeks read back from
+`report_weeks`, the others counted from their rows in Python by `weekly`: weeks
+and hours are local to the program, which SQL cannot bucket the same way on
+SQLite and PostgreSQL), reads the few alerts, invites and peers live, and hands
+every weekly line to `cells` before anything leaves this module.
 """
 
 from __future__ import annotations
 
 import json
 import statistics
-from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Text, cast, func, select
 from sqlalchemy.orm import Session
 
-from peerwork.insights import cells, timeline
+from peerwork.insights import cells, rollups, timeline
 from peerwork.insights.cells import Breakdown, Figure
 from peerwork.insights.periods import Period
 from peerwork.insights.timeline import epoch
+from peerwork.insights.weekly import BLOCK_HOURS, NO_TOPIC, OUTCOME_LABELS, WeekCounts
 from peerwork.matching.eligibility import certified_clause
 from peerwork.models import (
     WEEKDAYS,
     Alert,
-    CheckIn,
-    Conversation,
     Invite,
     PeerProfile,
     Program,
-    SupportRequest,
     Topic,
 )
 from peerwork.models.people import peer_topics
 
-# The hour-of-week grid: seven days by six blocks of four hours. Finer blocks
-# would leave most weekly cells of a mid-sized program below the minimum.
-BLOCK_HOURS = 4
 BLOCKS = tuple(range(0, 24, BLOCK_HOURS))
 DAY_LABELS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 SLOTS = tuple((day, block) for day in range(7) for block in BLOCKS)
@@ -50,19 +45,8 @@ def slot_label(slot: tuple[int, int]) -> str:
     return f"{DAY_LABELS[day]} {block:02d}:00-{block + BLOCK_HOURS:02d}:00"
 
 
-# The wrap-up choices of the peers' form (peers/forms.py OUTCOMES; a test keeps them equal).
-OUTCOME_LABELS = {
-    "listened": "They felt heard",
-    "skills": "Worked on a coping skill",
-    "resources": "Shared a resource",
-    "plan": "Worked on a crisis plan",
-    "escalated": "Brought in a supervisor",
-    "cut_short": "Ended before getting far",
-    "none": "No wrap-up recorded",
-}
 SCORE_LABELS = {1: "1 (rough)", 2: "2", 3: "3", 4: "4", 5: "5 (good)"}
 PER_PEER_BUCKETS = (("0", 0, 0), ("1-2", 1, 2), ("3-5", 3, 5), ("6-10", 6, 10), ("11+", 11, None))
-NO_TOPIC = 0
 
 
 @dataclass
@@ -203,77 +187,25 @@ def _covers(availability: dict | None, day: int, block: int) -> bool:
 
 
 def _figures(
-    program: Program,
     period: Period,
     k: int,
     topics: list[tuple[int, str]],
-    requests: list,
-    checkins: list,
+    weekly: list[WeekCounts],
     alerts: list,
     invites: list,
     onboarded: list,
 ) -> Figures:
-    """One period's figures from rows whose timestamps are epoch seconds (see `timeline`)."""
+    """One period's figures from its weeks' counters (`weekly`) and rows whose timestamps are
+    epoch seconds (see `timeline`)."""
     bounds = [b.timestamp() for b in period.boundaries()]
-    first, last = bounds[0], bounds[-1]
     n = period.weeks
-    clock = timeline.LocalClock(period.tz, period.since, period.until)
-    # `base` is at or before `first` and `offsets` reach past `last` (LocalClock), so
-    # every hour index of a row inside the period is in range.
-    offsets, base = clock.offsets, clock.base
-    closed = {timeline.day_number(date.fromisoformat(d)) for d in program.closed_dates or ()}
-    open_at = timeline.open_minutes(program.hours)
-    long_wait = program.wait_alert_minutes * 60
-    topic_week = [Counter() for _ in range(n)]
-    slot_week = [Counter() for _ in range(n)]
-    matched_week = [Counter() for _ in range(n)]
-    wait_week = [Counter() for _ in range(n)]
-    hours_week = [Counter() for _ in range(n)]
-    again_week = [Counter() for _ in range(n)]
-    outcome_week = [Counter() for _ in range(n)]
     to_match: list[float] = []
     to_reply: list[float] = []
     per_peer: Counter = Counter()
-    for (
-        created,
-        topic_id,
-        matched_at,
-        closed_at,
-        preferred,
-        reply_at,
-        peer_id,
-        ended,
-        outcome,
-    ) in requests:
-        if not first <= created < last:
-            continue
-        week = bisect_right(bounds, created) - 1
-        local = int(created) + offsets[int(created - base) // 3600]
-        day = local // 86400
-        weekday = (day + 3) % 7
-        minute = (local % 86400) // 60
-        topic_week[week][topic_id or NO_TOPIC] += 1
-        slot_week[week][(weekday, minute // 60 - (minute // 60) % BLOCK_HOURS)] += 1
-        if matched_at:
-            matched_week[week]["yes"] += 1
-            to_match.append((matched_at - created) / 60)
-        else:
-            matched_week[week]["no"] += 1
-        waited_until = matched_at or closed_at or last
-        wait_week[week]["yes" if waited_until - created > long_wait else "no"] += 1
-        is_open = day not in closed and open_at[weekday][minute]
-        hours_week[week]["no" if is_open else "yes"] += 1
-        again_week[week]["yes" if preferred else "no"] += 1
-        if reply_at:
-            to_reply.append((reply_at - created) / 60)
-        if peer_id:
-            per_peer[peer_id] += 1
-            if ended:
-                outcome_week[week][outcome if outcome in OUTCOME_LABELS else "none"] += 1
-    score_week = [Counter() for _ in range(n)]
-    for answered_at, score in checkins:
-        if first <= answered_at < last:
-            score_week[bisect_right(bounds, answered_at) - 1][score] += 1
+    for week in weekly:
+        to_match.extend(week.to_match)
+        to_reply.extend(week.to_reply)
+        per_peer.update(week.per_peer)
     crisis_week, backup_week = [0] * n, [0] * n
     to_ack: list[float] = []
     for kind, created, acknowledged_at, escalated_at in alerts:
@@ -304,17 +236,21 @@ def _figures(
         for label, low, high in PER_PEER_BUCKETS:
             if count >= low and (high is None or count <= high):
                 bucket_counts[label] += 1
+
+    def lines(name: str) -> list[Counter]:
+        return [getattr(week, name) for week in weekly]
+
     return Figures(
         period=period,
         k=k,
-        by_topic=cells.breakdown(topic_keys, topic_labels, topic_week, k),
-        by_slot=cells.breakdown(list(SLOTS), {s: slot_label(s) for s in SLOTS}, slot_week, k),
-        matched=cells.breakdown(["yes", "no"], yes_no, matched_week, k),
-        long_wait=cells.breakdown(["yes", "no"], yes_no, wait_week, k),
-        after_hours=cells.breakdown(["yes", "no"], yes_no, hours_week, k),
-        reconnect=cells.breakdown(["yes", "no"], yes_no, again_week, k),
-        outcomes=cells.breakdown(list(OUTCOME_LABELS), OUTCOME_LABELS, outcome_week, k),
-        scores=cells.breakdown(list(SCORE_LABELS), SCORE_LABELS, score_week, k),
+        by_topic=cells.breakdown(topic_keys, topic_labels, lines("topics"), k),
+        by_slot=cells.breakdown(list(SLOTS), {s: slot_label(s) for s in SLOTS}, lines("slots"), k),
+        matched=cells.breakdown(["yes", "no"], yes_no, lines("matched"), k),
+        long_wait=cells.breakdown(["yes", "no"], yes_no, lines("long_wait"), k),
+        after_hours=cells.breakdown(["yes", "no"], yes_no, lines("after_hours"), k),
+        reconnect=cells.breakdown(["yes", "no"], yes_no, lines("reconnect"), k),
+        outcomes=cells.breakdown(list(OUTCOME_LABELS), OUTCOME_LABELS, lines("outcomes"), k),
+        scores=cells.breakdown(list(SCORE_LABELS), SCORE_LABELS, lines("scores"), k),
         crisis=cells.single(crisis_week, k),
         backup=cells.single(backup_week, k),
         invited=cells.single(invited_week, k),
@@ -328,16 +264,6 @@ def _figures(
             {label: bucket_counts[label] for label, _, _ in PER_PEER_BUCKETS[1:]}, k
         ),
     )
-
-
-def _plain_rows(connection, statement) -> list[tuple]:
-    """The driver's own tuples: every column here is a number or a string that needs no
-    conversion (times come as `epoch` floats), so no Row object is built per row."""
-    result = connection.execute(statement)
-    try:
-        return result.cursor.fetchall()
-    finally:
-        result.close()
 
 
 def program_dashboard(
@@ -356,38 +282,7 @@ def program_dashboard(
             .order_by(Topic.position, Topic.id)
         )
     ]
-    # Core rows, not ORM rows: nothing here is an object, and 100,000 rows add up.
     connection = session.connection()
-    requests = _plain_rows(
-        connection,
-        select(
-            epoch(SupportRequest.created_at),
-            SupportRequest.topic_id,
-            epoch(SupportRequest.matched_at),
-            # Only an unmatched request's wait ends when it closes.
-            case((SupportRequest.matched_at.is_(None), epoch(SupportRequest.closed_at))),
-            SupportRequest.preferred_peer_id,
-            epoch(Conversation.first_peer_message_at),
-            Conversation.peer_profile_id,
-            Conversation.ended_at.is_not(None),
-            Conversation.outcome,
-        )
-        .outerjoin(Conversation, Conversation.request_id == SupportRequest.id)
-        .where(
-            SupportRequest.program_id == program_id,
-            SupportRequest.created_at >= since,
-            SupportRequest.created_at < until,
-        ),
-    )
-    checkins = _plain_rows(
-        connection,
-        select(epoch(CheckIn.answered_at), CheckIn.score).where(
-            CheckIn.program_id == program_id,
-            CheckIn.answered_at >= since,
-            CheckIn.answered_at < until,
-            CheckIn.score.is_not(None),
-        ),
-    )
     alerts = connection.execute(
         select(
             Alert.kind, epoch(Alert.created_at), epoch(Alert.acknowledged_at), Alert.escalated_at
@@ -406,27 +301,27 @@ def program_dashboard(
     peers = session.execute(
         select(
             PeerProfile.id,
-            PeerProfile.availability,
+            # The JSON text as stored: decoded once per distinct pattern below, not per peer.
+            cast(PeerProfile.availability, Text).label("availability"),
             PeerProfile.onboarded_at,
             PeerProfile.accepts_any_topic,
             certified_clause(now).label("certified"),
         ).where(PeerProfile.program_id == program_id)
     ).all()
     onboarded = [(p.onboarded_at.timestamp(),) for p in peers if p.onboarded_at]
-    split = period.since.timestamp()
-    recent = [r for r in requests if r[0] >= split]
-    earlier = [r for r in requests if r[0] < split]
-    current = _figures(program, period, k, topics, recent, checkins, alerts, invites, onboarded)
-    before = _figures(program, previous, k, topics, earlier, checkins, alerts, invites, onboarded)
+    earlier, recent = rollups.period_weeks(session, program=program, period=period, now=now)
+    current = _figures(period, k, topics, recent, alerts, invites, onboarded)
+    before = _figures(previous, k, topics, earlier, alerts, invites, onboarded)
 
     certified = [p for p in peers if p.certified and p.onboarded_at]
     peer_slots = Counter()
     # Volunteers often share a pattern of hours: work each distinct one out once.
-    covered: dict[str, list[tuple[int, int]]] = {}
+    covered: dict[str | None, list[tuple[int, int]]] = {}
     for peer in certified:
-        pattern = json.dumps(peer.availability, sort_keys=True)
+        pattern = peer.availability
         if pattern not in covered:
-            covered[pattern] = [s for s in SLOTS if _covers(peer.availability, *s)]
+            availability = json.loads(pattern) if pattern else None
+            covered[pattern] = [s for s in SLOTS if _covers(availability, *s)]
         peer_slots.update(covered[pattern])
     on_duty = cells.each({s: peer_slots[s] for s in SLOTS}, k)
     demand = current.by_slot.by_key()

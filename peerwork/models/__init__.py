@@ -13,6 +13,7 @@ from peerwork.models.org import (
     Topic,
 )
 from peerwork.models.people import Invite, Membership, PeerProfile, User, peer_topics
+from peerwork.models.reports import ReportWeek
 from peerwork.models.safety import Alert, AuditEvent, EscalationContact, SupervisorNote
 from peerwork.models.texting import Conversation, Message, Offer, SupportRequest, Texter
 from peerwork.models.training import TrainingAttempt, TrainingModule, TrainingQuestion
@@ -34,6 +35,7 @@ __all__ = [
     "Organization",
     "PeerProfile",
     "Program",
+    "ReportWeek",
     "Resource",
     "SkillCard",
     "SupervisorNote",

@@ -30,6 +30,8 @@ def _report_page(program, form: reports.PeriodForm, *, status: int = 200, **extr
         error, period = str(problem), None
     if period is not None:
         dashboard = reports.dashboard(db.session, program=program, period=period, now=now)
+        # Keeps the settled weeks the dashboard counted (report_weeks) for the next view.
+        db.session.commit()
     return render_template(
         "admin/reports.html",
         program=program,
