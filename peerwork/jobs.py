@@ -31,6 +31,7 @@ from peerwork.checkins import schedule
 from peerwork.checkins import upkeep as checkin_upkeep
 from peerwork.config import serving_instance_path
 from peerwork.extensions import db, get_dispatcher, get_redis, get_vault
+from peerwork.insights import rollups
 from peerwork.matching import offers, upkeep
 from peerwork.models import Message
 from peerwork.privacy import retention
@@ -274,6 +275,17 @@ def purge_old_bodies() -> int:
     return total
 
 
+# -- reports -------------------------------------------------------------------------
+
+
+@job
+def fill_report_weeks() -> int:
+    """Store the weekly report counters of weeks that have settled (idempotent), so the
+    Reports page reads them instead of counting a year of rows while an admin waits."""
+    filled = rollups.fill(db.session, now=clock.now())
+    return sum(filled.values())
+
+
 # -- the registry --------------------------------------------------------------------
 
 # The domain functions enqueued by reference (`dispatcher.enqueue(offers.expire_wave, ...)`)
@@ -289,6 +301,8 @@ ENTRY_POINTS = {
 }
 
 PURGE_EVERY_SECONDS = 6 * 3600
+# Weeks settle once a week (`rollups.SETTLE_DAYS` after they end): daily is plenty.
+REPORT_WEEKS_EVERY_SECONDS = 24 * 3600
 
 # Periodic upkeep for `peerwork scheduler`: (job, seconds between runs, queue).
 # Every one is idempotent, so running a scheduler on more than one host is safe.
@@ -300,4 +314,5 @@ PERIODIC = [
     (checkin_sweep, 60, MAINTENANCE),
     (safety_sweep, 60, URGENT),
     (purge_old_bodies, PURGE_EVERY_SECONDS, MAINTENANCE),
+    (fill_report_weeks, REPORT_WEEKS_EVERY_SECONDS, MAINTENANCE),
 ]

@@ -348,3 +348,30 @@ def test_the_demo_history_is_shown_the_same_from_stored_weeks(session, now):
     assert _counted_afresh(session, program, period, now) == first
     dashboard = program_dashboard(session, program_id=program.id, period=period, now=now, k=K)
     assert dashboard.current.requests.value > 0
+
+
+def test_the_daily_fill_stores_every_settled_week_before_anyone_looks(session, make, now):
+    """The scheduler's `fill_report_weeks`: the first admin to open a year's report finds
+    its settled weeks stored already, and they show what counting every row shows."""
+    live = _program_with_history(make, session, now, seed=19, id_base=2_000_000, requests=800)
+    live.status = "live"
+    draft = make.program(topics=TOPICS, hours=WEEKDAY_HOURS)
+    draft.status = "draft"
+    session.flush()
+
+    from peerwork import jobs
+
+    assert (jobs.fill_report_weeks, jobs.REPORT_WEEKS_EVERY_SECONDS, jobs.MAINTENANCE) in (
+        jobs.PERIODIC
+    )
+    filled = rollups.fill(session, now=now)
+
+    year = _period(live, now, "52w")
+    assert _stored_weeks(session, live) >= _settled_weeks(year, now)
+    assert draft.id not in filled and _stored_weeks(session, draft) == set()
+    # Idempotent: a second run stores nothing new.
+    before = _stored_weeks(session, live)
+    rollups.fill(session, now=now)
+    assert _stored_weeks(session, live) == before
+    stored = _view(session, live, year, now)
+    assert _counted_afresh(session, live, year, now) == stored

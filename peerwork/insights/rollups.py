@@ -30,7 +30,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from peerwork.insights.periods import Period
+from peerwork.insights.periods import MAX_WEEKS, Period, resolve
 from peerwork.insights.weekly import Rules, WeekCounts, count_weeks, read_rows
 from peerwork.models import Program, ReportWeek, SupportRequest
 
@@ -255,6 +255,31 @@ def period_weeks(
                 fresh[starts[i]] = week
     store(session, program_id=program.id, weeks=fresh, print_=print_, now=now)
     return weeks[: previous.weeks], weeks[previous.weeks :]
+
+
+def fill(session: Session, *, now: datetime) -> dict[int, int]:
+    """Count and store every settled week the dashboard may show, for each program that
+    takes texts (`peerwork scheduler` runs it daily), so no admin waits for a first count.
+
+    The span is the longest period an admin can ask for and the period before it; weeks
+    already stored and still holding are only checked. Commits once per program.
+    Returns {program id: weeks stored or checked}.
+    """
+    done: dict[int, int] = {}
+    programs = session.scalars(
+        select(Program).where(Program.status.in_(("live", "paused"))).order_by(Program.id)
+    ).all()
+    for program in programs:
+        period = resolve(tz=program.timezone, now=now, preset=None)
+        widest = Period(
+            period.first_monday - timedelta(days=7 * (MAX_WEEKS - period.weeks)),
+            MAX_WEEKS,
+            period.tz,
+        )
+        earlier, later = period_weeks(session, program=program, period=widest, now=now)
+        session.commit()
+        done[program.id] = len(earlier) + len(later)
+    return done
 
 
 def _runs(indexes: list[int]) -> list[tuple[int, int]]:
