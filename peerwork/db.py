@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import weakref
 
 from flask import current_app
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
@@ -58,8 +59,40 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs or not _socket_checked(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _refuse_closed_by_server)
+    return engine
+
+
+def _socket_checked(url: str) -> bool:
+    # psycopg 3 (the driver peerwork installs) exposes its socket and its state.
+    return url.startswith("postgresql+psycopg:") or url.startswith("postgresql+psycopg://")
+
+
+def closed_by_server(dbapi_connection) -> bool:
+    """Has the server closed (or begun closing) this idle pooled connection? No round trip.
+
+    An idle connection has nothing to read: when its socket is readable, the
+    server has hung up (a restart, `pg_terminate_backend`, an idle timeout:
+    each sends its FATAL and/or closes the socket) or sent something unasked.
+    Either way the connection is not used again.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    poller = select.poll()  # not select.select: a busy worker's descriptors may pass 1024
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    # The pessimistic check without the round trip of `pool_pre_ping` (one of
+    # the webhook's five): the pool replaces a refused connection and retries
+    # (SQLAlchemy "Disconnect Handling - Pessimistic", custom checkout event).
+    if closed_by_server(dbapi_connection):
+        raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _forget_pool(engine_ref) -> None:
