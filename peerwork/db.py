@@ -64,6 +64,8 @@ def make_engine(url: str, **kwargs) -> Engine:
         return create_engine(url, **kwargs)
     engine = create_engine(url, **kwargs)
     event.listen(engine, "checkout", _refuse_closed_by_server)
+    event.listen(engine, "before_cursor_execute", _begin_before_first_write)
+    event.listen(engine, "checkin", _transactional_again(engine.dialect.loaded_dbapi.Error))
     return engine
 
 
@@ -99,6 +101,65 @@ def _forget_pool(engine_ref) -> None:
     engine = engine_ref()
     if engine is not None:
         engine.dispose(close=False)
+
+
+# -- a transaction that begins at its first write (PostgreSQL) ------------------------
+
+# Execution option of a statement that is its transaction's only write: it runs
+# on its own (PostgreSQL makes one statement atomic), with no BEGIN and COMMIT.
+LONE_WRITE = "peerwork_lone_write"
+_DEFERRED = "peerwork_begin_at_first_write"
+_LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
+
+
+def begin_at_first_write(session: Session) -> bool:
+    """Send this session's BEGIN just before its first write, not before its first read.
+
+    PostgreSQL only (elsewhere nothing changes; False). The connection runs
+    in the driver's autocommit mode until a statement that writes or locks
+    rows, which is preceded by BEGIN; from there it is one transaction as
+    usual, ended by the session's commit or rollback. Under READ COMMITTED
+    (peerwork's level) a plain SELECT sees the same data inside a
+    transaction or out, and holds no row lock, so only the round trips
+    change: a transaction whose one write is marked `LONE_WRITE` costs no
+    BEGIN and no COMMIT at all (the inbound webhook's returning texter).
+    A session already in a transaction (the tests' outer one) is left as it is.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or _DEFERRED in connection.info:
+        return False
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit or dbapi_connection.info.transaction_status.name != "IDLE":
+        return False
+    dbapi_connection.autocommit = True
+    connection.info[_DEFERRED] = True
+    return True
+
+
+def _begin_before_first_write(conn, cursor, statement, _params, context, _many) -> None:
+    if not conn.info.get(_DEFERRED):
+        return
+    if conn.connection.dbapi_connection.info.transaction_status.name != "IDLE":
+        return  # the transaction has begun
+    if context is not None and context.execution_options.get(LONE_WRITE):
+        return
+    head = statement.lstrip()[:6].upper()
+    if head == "SELECT" and not any(lock in statement.upper() for lock in _LOCKING):
+        return
+    cursor.execute("BEGIN")
+
+
+def _transactional_again(driver_error: type[Exception]):
+    def checkin(dbapi_connection, record) -> None:
+        # Back in the pool (after its reset), the connection is transactional again.
+        if not record.info.pop(_DEFERRED, None) or dbapi_connection is None:
+            return
+        try:
+            dbapi_connection.autocommit = False
+        except driver_error:
+            record.invalidate()  # broken: never handed out again in autocommit
+
+    return checkin
 
 
 class AppSession(Session):

@@ -17,6 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from peerwork import hours
+from peerwork.db import LONE_WRITE
 from peerwork.models import Message, Program, Texter
 from peerwork.privacy.crypto import new_pseudonym
 from peerwork.queue import DEFAULT, URGENT
@@ -120,18 +121,23 @@ def _column_values(row) -> dict:
     return values
 
 
-def _insert_unless_taken(session: Session, model, values: dict) -> int | None:
+def _insert_unless_taken(
+    session: Session, model, values: dict, *, lone_write: bool = False
+) -> int | None:
     """INSERT one row unless a unique constraint already holds its twin: its new id, or None.
 
     ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a conflict costs no
     SAVEPOINT and no failed transaction, and PostgreSQL waits for a racing
     transaction that holds the twin to finish before deciding.
+    `lone_write`: nothing else is written in this transaction (see
+    `peerwork.db.begin_at_first_write`).
     """
     statement = _INSERTS.get(model)
     if statement is None:
         statement = _INSERTS[model] = _insert_statement(model.__table__)
+    options = {LONE_WRITE: True} if lone_write else None
     with session.no_autoflush:
-        return session.execute(statement, values).scalar()
+        return session.execute(statement, values, execution_options=options).scalar()
 
 
 def _insert_statement(table):
@@ -287,7 +293,19 @@ def receive(
         if done:
             message.processed_at = now
         message.twiml_replies = list(turn.replies)
-        message_id = _insert_unless_taken(session, Message, _column_values(message))
+        # The message alone (a returning texter's text the job will answer): the
+        # one write, so it needs no transaction around it of its own.
+        lone_write = not (
+            done
+            or assessment.is_crisis
+            or session.new
+            or session.dirty
+            or session.deleted
+            or session.is_modified(texter)
+        )
+        message_id = _insert_unless_taken(
+            session, Message, _column_values(message), lone_write=lone_write
+        )
         if message_id is None:
             # Twilio delivered this MessageSid before (or is retrying while the
             # first delivery was being stored: the insert waited for it to commit).

@@ -17,6 +17,7 @@ from sqlalchemy.exc import OperationalError
 from twilio.twiml.messaging_response import MessagingResponse
 
 from peerwork import clock
+from peerwork.db import begin_at_first_write
 from peerwork.extensions import csrf, db, get_dispatcher, get_redis, get_vault
 from peerwork.phones import InvalidPhoneNumber, normalize
 from peerwork.sms import status
@@ -66,6 +67,9 @@ def inbound_sms():
         # Short codes and alphanumeric senders cannot be texted back; keep them as given.
         from_ = from_.strip()
     try:
+        # Reads need no BEGIN: a returning texter's text is one SELECT and one
+        # INSERT, with no BEGIN or COMMIT round trip (PostgreSQL).
+        begin_at_first_write(db.session)
         result = inbound.receive(
             db.session,
             to=to,
