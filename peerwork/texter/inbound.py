@@ -90,15 +90,23 @@ def _texter_by_hash(session: Session, *, program_id: int, phone_hash: str) -> Te
     )
 
 
+# Built once: constructing the statement (and its cache key from new
+# literals) on every webhook cost a quarter of the statement's CPU time.
+_PROGRAM_AND_TEXTER = (
+    select(Program, Texter)
+    .outerjoin(
+        Texter,
+        and_(Texter.program_id == Program.id, Texter.phone_hash == bindparam("phone_hash")),
+    )
+    .where(Program.sms_number == bindparam("number"))
+)
+
+
 def _program_and_texter(
     session: Session, *, number: str, phone_hash: str
 ) -> tuple[Program, Texter | None] | None:
     """The program texted and its texter with this number, if any: one statement."""
-    row = session.execute(
-        select(Program, Texter)
-        .outerjoin(Texter, and_(Texter.program_id == Program.id, Texter.phone_hash == phone_hash))
-        .where(Program.sms_number == number)
-    ).first()
+    row = session.execute(_PROGRAM_AND_TEXTER, {"number": number, "phone_hash": phone_hash}).first()
     return None if row is None else (row[0], row[1])
 
 
