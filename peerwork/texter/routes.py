@@ -11,10 +11,10 @@ The blueprint keeps the name "sms" (endpoints `sms.inbound_sms`,
 from __future__ import annotations
 
 import logging
+from xml.sax.saxutils import escape
 
 from flask import Blueprint, Response, abort, current_app, request
 from sqlalchemy.exc import OperationalError
-from twilio.twiml.messaging_response import MessagingResponse
 
 from peerwork import clock
 from peerwork.db import begin_at_first_write
@@ -31,12 +31,17 @@ log = logging.getLogger(__name__)
 bp = Blueprint("sms", __name__)
 
 
+TWIML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+
 def twiml(replies: list[str] | None = None) -> Response:
     """A TwiML answer carrying zero or more immediate replies."""
-    answer = MessagingResponse()
-    for body in replies or ():
-        answer.message(body)
-    return Response(str(answer), mimetype="text/xml")
+    # Written out (what twilio's MessagingResponse prints, a tenth of its cost):
+    # each body XML-escaped, so a program's own wording cannot break the answer.
+    if not replies:
+        return Response(TWIML_DECLARATION + "<Response />", mimetype="text/xml")
+    messages = "".join(f"<Message>{escape(body)}</Message>" for body in replies)
+    return Response(f"{TWIML_DECLARATION}<Response>{messages}</Response>", mimetype="text/xml")
 
 
 def _require_signature() -> None:
