@@ -8,7 +8,7 @@ import pytest
 from twilio.twiml.messaging_response import MessagingResponse
 
 from peerwork.texter.routes import twiml
-from tests.sms_helpers import Phone, twiml_bodies
+from tests.sms_helpers import Phone
 
 BODIES = [
     [],
