@@ -19,7 +19,7 @@ from sqlalchemy.exc import OperationalError
 from peerwork import clock
 from peerwork.db import begin_at_first_write
 from peerwork.extensions import csrf, db, get_dispatcher, get_redis, get_vault
-from peerwork.phones import InvalidPhoneNumber, normalize
+from peerwork.phones import sender
 from peerwork.sms import status
 from peerwork.sms.security import signature_is_valid
 from peerwork.texter import inbound, outage, spoolfile
@@ -66,11 +66,7 @@ def inbound_sms():
     if not message_sid or not to or not from_:
         log.warning("inbound webhook without MessageSid/To/From; ignored")
         return twiml(), 400
-    try:
-        from_ = normalize(from_)
-    except InvalidPhoneNumber:
-        # Short codes and alphanumeric senders cannot be texted back; keep them as given.
-        from_ = from_.strip()
+    from_ = sender(from_)
     try:
         # Reads need no BEGIN: a returning texter's text is one SELECT and one
         # INSERT, with no BEGIN or COMMIT round trip (PostgreSQL).
