@@ -144,8 +144,10 @@ def _insert_unless_taken(
     if statement is None:
         statement = _INSERTS[model] = _insert_statement(model.__table__)
     options = {LONE_WRITE: True} if lone_write else None
-    with session.no_autoflush:
-        return session.execute(statement, values, execution_options=options).scalar()
+    # On the session's connection (in its transaction), without the ORM's
+    # execute machinery: a plain INSERT has nothing for it to do, and nothing
+    # pending is flushed first.
+    return session.connection().execute(statement, values, execution_options=options).scalar()
 
 
 def _insert_statement(table):
