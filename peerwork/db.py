@@ -143,9 +143,10 @@ def _begin_before_first_write(conn, cursor, statement, _params, context, _many) 
         return  # the transaction has begun
     if context is not None and context.execution_options.get(LONE_WRITE):
         return
-    head = statement.lstrip()[:6].upper()
-    if head == "SELECT" and not any(lock in statement.upper() for lock in _LOCKING):
-        return
+    if statement[:6].upper() == "SELECT":
+        upper = statement.upper()
+        if not any(lock in upper for lock in _LOCKING):
+            return
     cursor.execute("BEGIN")
 
 
