@@ -42,6 +42,37 @@ In-process, per returning-texter webhook: 2 statements (was 8 with its
 savepoints), 1 Redis round trip (was 4), about 7.6 ms of CPU (the bare
 endpoint 2.2 ms); a first contact 6 statements (was 16).
 
+h17c (issue #17), measured 2026-11-30 04:23-04:36 at load average 9-18 (other
+helpers' work on the 2 cores: absolute req/s are a third of a quiet machine's),
+main and h17c alternating, two runs each of `--only profile,closed`:
+
+| | main (26db810) | h17c |
+|---|---|---|
+| closed loop ratio per round, run 1 | 0.32, 0.33, 0.26 (load 9-14) | 0.35, 0.40, 0.31 (load 14-18) |
+| closed loop ratio per round, run 2 | 0.41, 0.33, 0.27 (load 15) | 0.24, 0.39, 0.34 (load 14) |
+| PostgreSQL round trips, returning texter | 5 (ping, BEGIN, SELECT, INSERT, COMMIT) | 2 (SELECT, INSERT) |
+| CPU per request, gunicorn workers (4 rounds) | 5.39, 5.21, 5.70, 4.84 ms | 4.15, 4.70, 4.23, 4.34 ms |
+| CPU per request, PostgreSQL backends | 0.70, 0.61, 0.66, 0.61 ms | 0.54, 0.55, 0.59, 0.59 ms |
+| the bare endpoint's workers, same rounds | 1.31, 1.44, 1.30, 1.20 ms | 1.13, 1.14, 1.16, 1.26 ms |
+| in-process, server side only, min of 8 x 200 (7 runs each) | 2.59-3.23 ms CPU | 2.19-2.83 ms CPU |
+| profile part: returning texter, cProfile (2 runs) | 20.9, 19.3 ms | 17.6, 16.7 ms |
+
+(CPU per request: utime+stime of the gunicorn workers and of the bench
+database's PostgreSQL backends over a closed-loop round, divided by requests.)
+The webhook workers' CPU is down 18% (5.29 -> 4.36 ms mean), but the bare
+endpoint's also ran 11% cheaper in those rounds: relative to it, 4.04x ->
+3.72x (-8%); in-process 15%; PostgreSQL's CPU -12%. A third was NOT reached. The ratio to
+the bare endpoint moved within its noise (0.26-0.41 -> 0.24-0.40): target
+>= 0.5 NOT met. Where a returning texter's webhook CPU still goes (py-spy
+--gil on the gunicorn workers, h17c): receive 49% (the ORM SELECT of program
+and texter 22%, the INSERT 13%, crisis assess 4.5%), RQ enqueue 11%, the
+session's connection checkout 8.6%, Flask before_request (form parse, guards)
+6%, the rest Flask/werkzeug around it. Per part, in-process CPU (each with
+its checkout and rollback): program+texter SELECT 1,036 -> 763 us (built
+once), message INSERT 718-754 -> 618-691 us (on the connection), TwiML 52 ->
+~3 us, sender parse 27 -> ~1 us (North American E.164), assess 61 us and the
+RQ enqueue 272 us unchanged (a pipeline without MULTI saved 20-30 us: dropped).
+
 A fresh database is created next to --database-url and dropped after; the
 --redis-url database is flushed. Results are printed with the machine's core
 count and load average: a shared machine skews every number.

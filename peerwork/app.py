@@ -16,6 +16,7 @@ import os
 from pathlib import Path
 
 from flask import Flask, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_locale
 from flask_babel import refresh as refresh_locale
 from flask_wtf.csrf import CSRFError
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     instance_path = instance_path or os.environ.get("PEERWORK_INSTANCE") or None
     app = Flask("peerwork", instance_path=instance_path, instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, config))
+    app.session_interface = WebSessionInterface()
     require_secrets(app.config, app.instance_path)
     if app.config["ENV"] == "production":
         app.debug = False
@@ -57,6 +59,19 @@ def create_app(config: dict | None = None, instance_path: str | None = None) -> 
     register_security_headers(app)
     register_template_helpers(app)
     return app
+
+
+class WebSessionInterface(SecureCookieSessionInterface):
+    """Signed-cookie sessions for browsers; none for the Twilio webhooks.
+
+    Twilio sends no cookie and reads none: a webhook gets Flask's read-only
+    empty session, which costs no cookie parsing, no signer and no Set-Cookie.
+    """
+
+    def open_session(self, app, request):
+        if request.path.startswith(guards.WEBHOOK_PREFIX):
+            return self.null_session_class()
+        return super().open_session(app, request)
 
 
 def register_logging(app: Flask) -> None:

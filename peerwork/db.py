@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import functools
 import os
+import select
 import weakref
 
 from flask import current_app
-from sqlalchemy import MetaData, create_engine, event
+from sqlalchemy import MetaData, create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, scoped_session, sessionmaker
 
@@ -58,14 +59,108 @@ def make_engine(url: str, **kwargs) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
-    return create_engine(url, **kwargs)
+    if "pool_pre_ping" in kwargs or not _socket_checked(url):
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    engine = create_engine(url, **kwargs)
+    event.listen(engine, "checkout", _refuse_closed_by_server)
+    event.listen(engine, "before_cursor_execute", _begin_before_first_write)
+    event.listen(engine, "checkin", _transactional_again(engine.dialect.loaded_dbapi.Error))
+    return engine
+
+
+def _socket_checked(url: str) -> bool:
+    # psycopg 3 (the driver peerwork installs) exposes its socket and its state.
+    return url.startswith("postgresql+psycopg:") or url.startswith("postgresql+psycopg://")
+
+
+def closed_by_server(dbapi_connection) -> bool:
+    """Has the server closed (or begun closing) this idle pooled connection? No round trip.
+
+    An idle connection has nothing to read: when its socket is readable, the
+    server has hung up (a restart, `pg_terminate_backend`, an idle timeout:
+    each sends its FATAL and/or closes the socket) or sent something unasked.
+    Either way the connection is not used again.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        return True
+    poller = select.poll()  # not select.select: a busy worker's descriptors may pass 1024
+    poller.register(dbapi_connection.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
+
+
+def _refuse_closed_by_server(dbapi_connection, _record, _proxy) -> None:
+    # The pessimistic check without the round trip of `pool_pre_ping` (one of
+    # the webhook's five): the pool replaces a refused connection and retries
+    # (SQLAlchemy "Disconnect Handling - Pessimistic", custom checkout event).
+    if closed_by_server(dbapi_connection):
+        raise exc.DisconnectionError("the server closed this pooled connection")
 
 
 def _forget_pool(engine_ref) -> None:
     engine = engine_ref()
     if engine is not None:
         engine.dispose(close=False)
+
+
+# -- a transaction that begins at its first write (PostgreSQL) ------------------------
+
+# Execution option of a statement that is its transaction's only write: it runs
+# on its own (PostgreSQL makes one statement atomic), with no BEGIN and COMMIT.
+LONE_WRITE = "peerwork_lone_write"
+_DEFERRED = "peerwork_begin_at_first_write"
+_LOCKING = (" FOR UPDATE", " FOR NO KEY UPDATE", " FOR SHARE", " FOR KEY SHARE")
+
+
+def begin_at_first_write(session: Session) -> bool:
+    """Send this session's BEGIN just before its first write, not before its first read.
+
+    PostgreSQL only (elsewhere nothing changes; False). The connection runs
+    in the driver's autocommit mode until a statement that writes or locks
+    rows, which is preceded by BEGIN; from there it is one transaction as
+    usual, ended by the session's commit or rollback. Under READ COMMITTED
+    (peerwork's level) a plain SELECT sees the same data inside a
+    transaction or out, and holds no row lock, so only the round trips
+    change: a transaction whose one write is marked `LONE_WRITE` costs no
+    BEGIN and no COMMIT at all (the inbound webhook's returning texter).
+    A session already in a transaction (the tests' outer one) is left as it is.
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or _DEFERRED in connection.info:
+        return False
+    dbapi_connection = connection.connection.dbapi_connection
+    if dbapi_connection.autocommit or dbapi_connection.info.transaction_status.name != "IDLE":
+        return False
+    dbapi_connection.autocommit = True
+    connection.info[_DEFERRED] = True
+    return True
+
+
+def _begin_before_first_write(conn, cursor, statement, _params, context, _many) -> None:
+    if not conn.info.get(_DEFERRED):
+        return
+    if conn.connection.dbapi_connection.info.transaction_status.name != "IDLE":
+        return  # the transaction has begun
+    if context is not None and context.execution_options.get(LONE_WRITE):
+        return
+    if statement[:6].upper() == "SELECT":
+        upper = statement.upper()
+        if not any(lock in upper for lock in _LOCKING):
+            return
+    cursor.execute("BEGIN")
+
+
+def _transactional_again(driver_error: type[Exception]):
+    def checkin(dbapi_connection, record) -> None:
+        # Back in the pool (after its reset), the connection is transactional again.
+        if not record.info.pop(_DEFERRED, None) or dbapi_connection is None:
+            return
+        try:
+            dbapi_connection.autocommit = False
+        except driver_error:
+            record.invalidate()  # broken: never handed out again in autocommit
+
+    return checkin
 
 
 class AppSession(Session):

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
+
+# +1 and ten digits, the area code and exchange not starting with 0 or 1: what
+# Twilio sends for a North American phone, already in the form normalize() gives.
+_NANP_E164 = re.compile(r"\+1[2-9][0-9]{2}[2-9][0-9]{6}")
 
 
 class InvalidPhoneNumber(ValueError):
@@ -18,6 +24,22 @@ def normalize(raw: str, region: str = "US") -> str:
     if not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumber("That is not a valid phone number. Include the area code.")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def sender(raw: str) -> str:
+    """The From of an inbound text: E.164 for a phone number, else kept as given (stripped).
+
+    Short codes and alphanumeric senders cannot be texted back. A North
+    American number in E.164 is returned at once: parsing would give it back
+    unchanged, valid or not (parsing costs the webhook tens of microseconds).
+    """
+    raw = (raw or "").strip()
+    if _NANP_E164.fullmatch(raw):
+        return raw
+    try:
+        return normalize(raw)
+    except InvalidPhoneNumber:
+        return raw
 
 
 def pretty(e164: str) -> str:

@@ -17,6 +17,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from peerwork import hours
+from peerwork.db import LONE_WRITE
 from peerwork.models import Message, Program, Texter
 from peerwork.privacy.crypto import new_pseudonym
 from peerwork.queue import DEFAULT, URGENT
@@ -89,15 +90,23 @@ def _texter_by_hash(session: Session, *, program_id: int, phone_hash: str) -> Te
     )
 
 
+# Built once: constructing the statement (and its cache key from new
+# literals) on every webhook cost a quarter of the statement's CPU time.
+_PROGRAM_AND_TEXTER = (
+    select(Program, Texter)
+    .outerjoin(
+        Texter,
+        and_(Texter.program_id == Program.id, Texter.phone_hash == bindparam("phone_hash")),
+    )
+    .where(Program.sms_number == bindparam("number"))
+)
+
+
 def _program_and_texter(
     session: Session, *, number: str, phone_hash: str
 ) -> tuple[Program, Texter | None] | None:
     """The program texted and its texter with this number, if any: one statement."""
-    row = session.execute(
-        select(Program, Texter)
-        .outerjoin(Texter, and_(Texter.program_id == Program.id, Texter.phone_hash == phone_hash))
-        .where(Program.sms_number == number)
-    ).first()
+    row = session.execute(_PROGRAM_AND_TEXTER, {"number": number, "phone_hash": phone_hash}).first()
     return None if row is None else (row[0], row[1])
 
 
@@ -120,18 +129,25 @@ def _column_values(row) -> dict:
     return values
 
 
-def _insert_unless_taken(session: Session, model, values: dict) -> int | None:
+def _insert_unless_taken(
+    session: Session, model, values: dict, *, lone_write: bool = False
+) -> int | None:
     """INSERT one row unless a unique constraint already holds its twin: its new id, or None.
 
     ON CONFLICT DO NOTHING (PostgreSQL and SQLite): a conflict costs no
     SAVEPOINT and no failed transaction, and PostgreSQL waits for a racing
     transaction that holds the twin to finish before deciding.
+    `lone_write`: nothing else is written in this transaction (see
+    `peerwork.db.begin_at_first_write`).
     """
     statement = _INSERTS.get(model)
     if statement is None:
         statement = _INSERTS[model] = _insert_statement(model.__table__)
-    with session.no_autoflush:
-        return session.execute(statement, values).scalar()
+    options = {LONE_WRITE: True} if lone_write else None
+    # On the session's connection (in its transaction), without the ORM's
+    # execute machinery: a plain INSERT has nothing for it to do, and nothing
+    # pending is flushed first.
+    return session.connection().execute(statement, values, execution_options=options).scalar()
 
 
 def _insert_statement(table):
@@ -287,7 +303,19 @@ def receive(
         if done:
             message.processed_at = now
         message.twiml_replies = list(turn.replies)
-        message_id = _insert_unless_taken(session, Message, _column_values(message))
+        # The message alone (a returning texter's text the job will answer): the
+        # one write, so it needs no transaction around it of its own.
+        lone_write = not (
+            done
+            or assessment.is_crisis
+            or session.new
+            or session.dirty
+            or session.deleted
+            or session.is_modified(texter)
+        )
+        message_id = _insert_unless_taken(
+            session, Message, _column_values(message), lone_write=lone_write
+        )
         if message_id is None:
             # Twilio delivered this MessageSid before (or is retrying while the
             # first delivery was being stored: the insert waited for it to commit).
