@@ -17,11 +17,12 @@ from sqlalchemy import create_engine, text
 
 from peerwork.db import closed_by_server, make_engine
 
+pytestmark = pytest.mark.postgres_only
+
 
 @pytest.fixture
 def postgres_url(database_url):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("a SQLite file has no server to hang up (the PostgreSQL pass runs this)")
+    assert database_url.startswith("postgresql"), "postgres_only tests run on PostgreSQL"
     return database_url
 
 

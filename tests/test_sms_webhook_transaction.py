@@ -34,8 +34,7 @@ def program(make, session):
 @pytest.fixture
 def transaction_commands(monkeypatch):
     """BEGIN/COMMIT/ROLLBACK the PostgreSQL driver sends (psycopg sends them as commands)."""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("round trips are PostgreSQL's (the PostgreSQL pass runs this)")
+    assert db.engine.dialect.name == "postgresql", "round trips are PostgreSQL's"
     import psycopg
 
     sent: list[str] = []
@@ -58,6 +57,7 @@ def _count(model) -> int:
         db.session.remove()
 
 
+@pytest.mark.postgres_only
 def test_a_returning_texters_text_costs_no_begin_or_commit(
     client, program, transaction_commands, session
 ):
