@@ -139,6 +139,16 @@ def test_risk_words_about_a_training_someone_else_or_the_past_are_not_a_crisis(b
     assert not assess(body).is_crisis, assess(body)
 
 
+def test_function_words_are_told_apart_from_the_words_that_carry_risk():
+    # What STOP_SCALE (off in the shipped model) would penalize: function words
+    # alone, pairs of two of them, and their whole-word character n-grams.
+    assert train.is_stop_feature("w he") and train.is_stop_feature("b de mi")
+    assert train.is_stop_feature("w ben")  # "been", as the model reads it
+    assert train.is_stop_feature("c  he ") and not train.is_stop_feature("c  he")
+    assert not train.is_stop_feature("w tonight") and not train.is_stop_feature("b kill myself")
+    assert not train.is_stop_feature("g other")
+
+
 def test_a_risky_sentence_inside_a_long_message_is_not_diluted():
     ordinary = (
         "Work has been a lot lately, the schedule changed again and my manager keeps "
