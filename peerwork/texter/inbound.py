@@ -328,37 +328,37 @@ def receive(
 def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
     # One texter's messages are handled one at a time, oldest first: the
-    # texter's row is locked, found through the message (one statement).
-    texter = session.scalar(
-        select(Texter)
+    # texter's row is locked, found through the message, with its program
+    # (one statement; only the texter's row is locked).
+    row = session.execute(
+        select(Texter, Program)
         .join(Message, Message.texter_id == Texter.id)
+        .join(Program, Program.id == Texter.program_id)
         .where(Message.id == message_id, Message.direction == "inbound")
         .with_for_update(of=Texter)
         .execution_options(populate_existing=True)
-    )
-    if texter is None:
+    ).first()
+    if row is None:
         return 0
-    program = session.get(Program, texter.program_id)
-    pending = session.scalars(
-        select(Message)
-        .where(
-            Message.texter_id == texter.id,
-            Message.direction == "inbound",
-            Message.processed_at.is_(None),
-            Message.id <= message_id,
-        )
-        .order_by(Message.id)
-    ).all()
+    texter, program = row
+    # Its texts not yet handled, up to this one, claimed at once (one statement).
+    pending = sorted(
+        session.scalars(
+            update(Message)
+            .where(
+                Message.texter_id == texter.id,
+                Message.direction == "inbound",
+                Message.processed_at.is_(None),
+                Message.id <= message_id,
+            )
+            .values(processed_at=now)
+            .returning(Message)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all(),
+        key=lambda item: item.id,
+    )
     handled = 0
     for item in pending:
-        claimed = session.execute(
-            update(Message)
-            .where(Message.id == item.id, Message.processed_at.is_(None))
-            .values(processed_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            continue
         if texter.last_inbound_at is None or texter.last_inbound_at < item.created_at:
             texter.last_inbound_at = item.created_at
         turn = Turn(
