@@ -80,8 +80,16 @@ class PeerworkWorkerMixin(BaseWorker):
     # asked at most this often (seconds), not on every beat (a round trip each).
     registration_check_every = 5.0
     _registration_checked = float("-inf")
+    # RQ's loop beats around every job (two round trips each) while its key
+    # lives `worker_ttl` + 60 s: a plain beat this soon after the last is skipped.
+    beat_every = 1.0
+    _last_plain_beat = float("-inf")
 
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if pipeline is None and timeout is None:
+            if time.monotonic() - self._last_plain_beat < self.beat_every:
+                return
+            self._last_plain_beat = time.monotonic()
         if (
             pipeline is None
             and self.birth_date is not None

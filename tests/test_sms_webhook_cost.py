@@ -296,7 +296,7 @@ def test_a_forked_child_starts_with_an_empty_pool_and_the_parent_keeps_its_own(a
     assert engine.pool is pool_before
 
 
-def test_a_returning_texters_dialog_job_costs_six_statements_and_locks_only_the_texter(
+def test_a_returning_texters_dialog_job_costs_seven_statements_and_locks_only_the_texter(
     client, program, session, monkeypatch, travel
 ):
     """The process_inbound job, which every returning text waits on (issue #17).
@@ -318,12 +318,13 @@ def test_a_returning_texters_dialog_job_costs_six_statements_and_locks_only_the_
     with counting_statements() as counted, counting_redis_round_trips(monkeypatch) as trips:
         assert jobs_module.process_inbound(message_id) == 1
 
-    # The texter, locked through the message, with its program; its unprocessed
+    # The texter, locked through the message; the program; its unprocessed
     # texts claimed (UPDATE processed_at ... RETURNING); the texter's
     # last_inbound_at (autoflushed); the open request; the reply's INSERT; after
     # the commit, whether the reply waits behind an earlier one to the same texter.
     assert _shape_of_job(counted) == [
         "SELECT texters",
+        "SELECT programs",
         "UPDATE messages",
         "UPDATE texters",
         "SELECT support_requests",

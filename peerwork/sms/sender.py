@@ -34,12 +34,13 @@ whose list lags further behind than that can cause a second copy).
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from rq import Retry
-from sqlalchemy import case, exists, false, select
+from sqlalchemy import bindparam, case, exists, false, null, select
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
@@ -90,13 +91,17 @@ class SendResult:
     message_id: int | None = None
 
 
+# An earlier message in the same line (built once: an alias proxies every column).
+_EARLIER = aliased(Message, name="earlier")
+
+
 def _waits_in_line():
     """A column for a Message row: an earlier message to the same recipient is not done yet.
 
     One EXISTS per kind of recipient, each through its own column (texter_id
     has an index); the CASE evaluates only the one that applies.
     """
-    earlier = aliased(Message)
+    earlier = _EARLIER
 
     def earlier_pending(column):
         return exists(
@@ -118,46 +123,67 @@ def _waits_in_line():
     )
 
 
-def _load(session: Session, message_id: int):
-    """The message, its program, its recipient's row (kept), and whether it must wait.
+@dataclass(frozen=True)
+class _Number:
+    """What a send needs of its program: the number it goes from, and that number's limit."""
 
-    One statement, fresh from the database. The program and recipient land in
-    the session's identity map, so the `session.get` calls after this
-    (`_recipient_phone`) need no statement; the identity map holds only weak
-    references, so the rows are returned to be kept.
+    sms_number: str | None
+    messages_per_second: int
+
+
+@functools.cache
+def _load_statement():
+    """The SELECT `_load` runs (the same for every message: built once, compiled once).
+
+    Of the program and the recipient only columns are read, not objects: a
+    program or peer the caller's session holds keeps what it had loaded.
     """
-    row = session.execute(
-        select(Message, Program, Texter, PeerProfile, EscalationContact, _waits_in_line())
+    return (
+        select(
+            Message,
+            Program.sms_number,
+            Program.messages_per_second,
+            # The recipient's encrypted phone, or None when they must not be texted.
+            case(
+                (
+                    Message.recipient == "texter",
+                    case(
+                        (Texter.dialog_state == "opted_out", null()),
+                        else_=Texter.phone_encrypted,
+                    ),
+                ),
+                (
+                    Message.recipient == "peer",
+                    case(
+                        (PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted),
+                        else_=null(),
+                    ),
+                ),
+                (Message.recipient == "contact", EscalationContact.phone_encrypted),
+                else_=null(),
+            ),
+            _waits_in_line(),
+        )
         .join(Program, Program.id == Message.program_id)
         .outerjoin(Texter, Texter.id == Message.texter_id)
         .outerjoin(PeerProfile, PeerProfile.id == Message.peer_profile_id)
         .outerjoin(EscalationContact, EscalationContact.id == Message.contact_id)
-        .where(Message.id == message_id)
+        .where(Message.id == bindparam("message_id"))
         .execution_options(populate_existing=True)
-    ).first()
+    )
+
+
+def _load(session: Session, message_id: int):
+    """The message (fresh), its program's number, the recipient's encrypted phone, and
+    whether it must wait for an earlier one: one statement.
+
+    The phone is None when the recipient must not be texted (gone, opted out,
+    a peer without SMS alerts).
+    """
+    row = session.execute(_load_statement(), {"message_id": message_id}).first()
     if row is None:
-        return None, None, (), False
-    return row[0], row[1], tuple(row[2:5]), bool(row[5])
-
-
-def _recipient_phone(session: Session, message: Message) -> bytes | None:
-    """The recipient's encrypted phone, or None when they must not be texted."""
-    if message.recipient == "texter":
-        texter = session.get(Texter, message.texter_id) if message.texter_id else None
-        if texter is None or texter.opted_out:
-            return None
-        return texter.phone_encrypted
-    if message.recipient == "peer":
-        peer = (
-            session.get(PeerProfile, message.peer_profile_id) if message.peer_profile_id else None
-        )
-        if peer is None or not peer.sms_alerts:
-            return None
-        return peer.alert_phone_encrypted
-    if message.recipient == "contact":
-        contact = session.get(EscalationContact, message.contact_id) if message.contact_id else None
-        return contact.phone_encrypted if contact is not None else None
-    return None
+        return None, None, None, False
+    return row[0], _Number(row[1], row[2]), row[3], bool(row[4])
 
 
 def _same_recipient(row, message: Message):
@@ -173,7 +199,7 @@ def _same_recipient(row, message: Message):
 
 def _earlier_pending(message: Message):
     """An EXISTS clause: an earlier message to the same recipient is not done yet."""
-    earlier = aliased(Message)
+    earlier = _EARLIER
     line = _same_recipient(earlier, message)
     if line is None or message.is_crisis:
         return None
@@ -254,7 +280,7 @@ def send_message(
     with wake=False it is returned instead (`next_id`: `send_line` sends it).
     """
     # Fresh from the database: an earlier call in this session may have moved it.
-    message, program, _recipient, waiting = _load(session, message_id)
+    message, program, encrypted, waiting = _load(session, message_id)
     if message is None or message.direction != "outbound":
         return SendResult("missing")
     if message.status == "sending":
@@ -271,8 +297,7 @@ def send_message(
         following = wake_next(session, message=message, dispatcher=dispatcher, enqueue=wake)
         return SendResult(outcome, sid, next_id=None if wake else following, **values)
 
-    encrypted = _recipient_phone(session, message)
-    if encrypted is None or program is None or not program.sms_number:
+    if encrypted is None or not program.sms_number:
         _deliver(session, message_id, "cancelled", status_updated_at=now)
         session.commit()
         return ended("cancelled")

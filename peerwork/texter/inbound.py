@@ -328,19 +328,17 @@ def receive(
 def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
     # One texter's messages are handled one at a time, oldest first: the
-    # texter's row is locked, found through the message, with its program
-    # (one statement; only the texter's row is locked).
-    row = session.execute(
-        select(Texter, Program)
+    # texter's row is locked, found through the message (one statement).
+    texter = session.scalar(
+        select(Texter)
         .join(Message, Message.texter_id == Texter.id)
-        .join(Program, Program.id == Texter.program_id)
         .where(Message.id == message_id, Message.direction == "inbound")
         .with_for_update(of=Texter)
         .execution_options(populate_existing=True)
-    ).first()
-    if row is None:
+    )
+    if texter is None:
         return 0
-    texter, program = row
+    program = session.get(Program, texter.program_id)
     # Its texts not yet handled, up to this one, claimed at once (one statement).
     pending = sorted(
         session.scalars(
