@@ -371,6 +371,37 @@ def _worker(env: dict, n: int, instance: Path) -> subprocess.Popen:
     )
 
 
+def _cpu_seconds(pgids: dict[str, int], database: str) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far, per process (Linux /proc; empty elsewhere): those of
+    each named process group, and the PostgreSQL backends serving `database`."""
+    by_pgid = {pgid: name for name, pgid in pgids.items()}
+    found = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = by_pgid.get(int(fields[2]))
+            if name is None:
+                command = (entry / "cmdline").read_bytes()
+                if command.startswith(b"postgres") and database.encode() in command:
+                    name = "postgres"
+            if name is not None:
+                found[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / _TICK)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per name between two `_cpu_seconds` readings (a process that ended is lost)."""
+    used: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        used[name] = used.get(name, 0.0) + seconds - before.get(pid, (name, 0.0))[1]
+    return used
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 # -- data ----------------------------------------------------------------------------
 
 
@@ -556,6 +587,7 @@ def part_first_contact(args, env, setup, redis_url) -> list[str]:
 
 def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
     out = [f"drain: {args.drain_rate}/s for {args.drain_seconds:.0f} s, then wait"]
+    database = make_url(env["DATABASE_URL"]).database
     for workers in args.drain_workers:
         setup.reset_messages(redis_url)
         app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
@@ -564,6 +596,8 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
             _warm(args.port + 1, args.clients)
             time.sleep(3)  # the workers register and take the warm-up's jobs
             setup.reset_messages(redis_url)
+            groups = {"gunicorn": app.pid, **{f"worker {n}": p.pid for n, p in enumerate(running)}}
+            cpu_before = _cpu_seconds(groups, database)
             load = open_loop(args.port + 1, args.drain_seconds, args.drain_rate, args.drain_rate)
             ended = time.perf_counter()
             at_end = setup.backlog()
@@ -578,10 +612,14 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
                 time.sleep(0.25)
             took = time.perf_counter() - ended
             left = setup.backlog()
+            cpu_after = _cpu_seconds(groups, database)
         finally:
             for process in running:
                 _stop(process)
             _stop(app)
+        cpu = {"gunicorn": 0.0, "postgres": 0.0, **_cpu_used(cpu_before, cpu_after)}
+        texts = max(1, load["n"])
+        workers_cpu = sum(v for name, v in cpu.items() if name.startswith("worker"))
         verdict = "drained" if left == (0, 0) else f"NOT drained: {left} left"
         out.append(
             f"  {workers} worker(s): load {load['rps']:.1f}/s p99 {load['p99']:.1f} ms;"
@@ -592,6 +630,13 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
                 if inbound_took is not None
                 else " inbound not all processed"
             )
+        )
+        out.append(
+            f"    CPU from the load's start to the end of the wait ({load['n'] / args.drain_rate + took:.0f} s"
+            f" wall, {os.cpu_count()} cores): workers {workers_cpu:.1f} s"
+            f" ({1000 * workers_cpu / texts:.1f} ms a text), gunicorn {cpu['gunicorn']:.1f} s"
+            f" ({1000 * cpu['gunicorn'] / texts:.1f} ms), PostgreSQL {cpu['postgres']:.1f} s"
+            f" ({1000 * cpu['postgres'] / texts:.1f} ms); load average {os.getloadavg()[0]:.1f}"
         )
     setup.reset_messages(redis_url)
     return out
