@@ -37,6 +37,12 @@ Redis on the same host, gunicorn 5 sync workers for both servers):
 | 50/s for 60 s, then drain | 5-15 | not drained in 60-120 s with 1 or 2 workers | <= 10 s with 2: NOT met |
 | the same, in-process worker really not forking (h17b) | 5-9 | 2 workers: every inbound text processed 2.5 s after the load (110 waiting at its end); 1,180 of 3,000 replies still unsent 45 s after | inbound <= 10 s with 2: met |
 | workers: 600-text backlog (h17b) | 6 | 1 worker 11.3 texts/s, 2 workers 23.8 texts/s (was: 2 no faster than 1) | |
+| 50/s for 60 s, then drain: before h17d (main at 26db810), back to back with the next row | 8-15 | 1 worker: 1,518 replies unsent 120 s after; 2 workers: every inbound processed 16.0 s after, every reply sent 76.4 s after (an earlier run, load 8-11: 2.1 s and 77.9 s) | <= 10 s with 2: NOT met |
+| the same, h17d (a line of replies to one texter goes out up to 5 to a job; 4 statements a send, was 7; 7 a dialog job, was 8) | 13-15 | 1 worker: 483 unsent 120 s after; 2 workers: inbound 0.3 s after, every reply sent 33.0 s after | NOT met |
+| the same, h17d, quieter | 4-6 | 2 workers: inbound 0.3 s, every reply 30.0 s after (2,688 replies waiting when the load ended: the dialog jobs come first); 1 worker: inbound 5.0 s, 16 replies unsent at 120 s | NOT met |
+| where the CPU goes (h17d, 2 workers, the row above) | 4-6 | per text with its reply: workers 18.6 ms, gunicorn 6.4 ms, PostgreSQL 5.8 ms (about 31 ms: 50/s is 1.5 cores); processes outside the benchmark used about two thirds of the machine's CPU during these runs | |
+| workers: 1,200-text backlog (h17d; main alongside) | 3-7 | 1 worker 23.4 and 21.7 texts/s (main 31.3 and 18.0: noise dominates); replies phase alone 23.5 s (main 33.5 s) | |
+| in-process burst worker, 600 stored texts (h17d scratch measure) | 7-8 | worker CPU 29.7 -> 18-20 ms a text, PostgreSQL 5.2 -> 3.6-4.0 ms, statements 15 -> 10 a text | |
 
 In-process, per returning-texter webhook: 2 statements (was 8 with its
 savepoints), 1 Redis round trip (was 4), about 7.6 ms of CPU (the bare

@@ -4,7 +4,9 @@ Order. SMS has no threads, so the messages to one recipient (a texter, a
 peer's phone, a contact) go out in the order they were written: by row id,
 one at a time. A message waits while an earlier one to the same recipient
 is still `queued` or `sending` (including one waiting for a retry); the
-earlier one's end (sent, reconciled, failed, cancelled) wakes the next. The
+earlier one's end (sent, reconciled, failed, cancelled) wakes the next: the
+same job sends it (`send_line`, up to LINE_BUDGET messages a job), or a job of
+its own takes it. The
 claim's conditional UPDATE re-checks "nothing earlier pending" in the same
 statement, so several workers cannot overtake each other; the outbox sweep
 wakes a line whose wake-up job was lost. Crisis messages never wait.
