@@ -37,6 +37,12 @@ Redis on the same host, gunicorn 5 sync workers for both servers):
 | 50/s for 60 s, then drain | 5-15 | not drained in 60-120 s with 1 or 2 workers | <= 10 s with 2: NOT met |
 | the same, in-process worker really not forking (h17b) | 5-9 | 2 workers: every inbound text processed 2.5 s after the load (110 waiting at its end); 1,180 of 3,000 replies still unsent 45 s after | inbound <= 10 s with 2: met |
 | workers: 600-text backlog (h17b) | 6 | 1 worker 11.3 texts/s, 2 workers 23.8 texts/s (was: 2 no faster than 1) | |
+| 50/s for 60 s, then drain: before h17d (main at 26db810), back to back with the next row | 8-15 | 1 worker: 1,518 replies unsent 120 s after; 2 workers: every inbound processed 16.0 s after, every reply sent 76.4 s after (an earlier run, load 8-11: 2.1 s and 77.9 s) | <= 10 s with 2: NOT met |
+| the same, h17d (a line of replies to one texter goes out up to 5 to a job; 4 statements a send, was 7; 7 a dialog job, was 8) | 13-15 | 1 worker: 483 unsent 120 s after; 2 workers: inbound 0.3 s after, every reply sent 33.0 s after | NOT met |
+| the same, h17d, quieter | 4-6 | 2 workers: inbound 0.3 s, every reply 30.0 s after (2,688 replies waiting when the load ended: the dialog jobs come first); 1 worker: inbound 5.0 s, 16 replies unsent at 120 s | NOT met |
+| where the CPU goes (h17d, 2 workers, the row above) | 4-6 | per text with its reply: workers 18.6 ms, gunicorn 6.4 ms, PostgreSQL 5.8 ms (about 31 ms: 50/s is 1.5 cores); processes outside the benchmark used about two thirds of the machine's CPU during these runs | |
+| workers: 1,200-text backlog (h17d; main alongside) | 3-7 | 1 worker 23.4 and 21.7 texts/s (main 31.3 and 18.0: noise dominates); replies phase alone 23.5 s (main 33.5 s) | |
+| in-process burst worker, 600 stored texts (h17d scratch measure) | 7-8 | worker CPU 29.7 -> 18-20 ms a text, PostgreSQL 5.2 -> 3.6-4.0 ms, statements 15 -> 10 a text | |
 
 In-process, per returning-texter webhook: 2 statements (was 8 with its
 savepoints), 1 Redis round trip (was 4), about 7.6 ms of CPU (the bare
@@ -402,6 +408,37 @@ def _worker(env: dict, n: int, instance: Path) -> subprocess.Popen:
     )
 
 
+def _cpu_seconds(pgids: dict[str, int], database: str) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far, per process (Linux /proc; empty elsewhere): those of
+    each named process group, and the PostgreSQL backends serving `database`."""
+    by_pgid = {pgid: name for name, pgid in pgids.items()}
+    found = {}
+    for entry in Path("/proc").glob("[0-9]*"):
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            name = by_pgid.get(int(fields[2]))
+            if name is None:
+                command = (entry / "cmdline").read_bytes()
+                if command.startswith(b"postgres") and database.encode() in command:
+                    name = "postgres"
+            if name is not None:
+                found[int(entry.name)] = (name, (int(fields[11]) + int(fields[12])) / _TICK)
+        except (OSError, IndexError, ValueError):
+            continue
+    return found
+
+
+def _cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per name between two `_cpu_seconds` readings (a process that ended is lost)."""
+    used: dict[str, float] = {}
+    for pid, (name, seconds) in after.items():
+        used[name] = used.get(name, 0.0) + seconds - before.get(pid, (name, 0.0))[1]
+    return used
+
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
 # -- data ----------------------------------------------------------------------------
 
 
@@ -587,6 +624,7 @@ def part_first_contact(args, env, setup, redis_url) -> list[str]:
 
 def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
     out = [f"drain: {args.drain_rate}/s for {args.drain_seconds:.0f} s, then wait"]
+    database = make_url(env["DATABASE_URL"]).database
     for workers in args.drain_workers:
         setup.reset_messages(redis_url)
         app = _gunicorn("wsgi:app", args.port + 1, env, args.gunicorn_workers)
@@ -595,6 +633,8 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
             _warm(args.port + 1, args.clients)
             time.sleep(3)  # the workers register and take the warm-up's jobs
             setup.reset_messages(redis_url)
+            groups = {"gunicorn": app.pid, **{f"worker {n}": p.pid for n, p in enumerate(running)}}
+            cpu_before = _cpu_seconds(groups, database)
             load = open_loop(args.port + 1, args.drain_seconds, args.drain_rate, args.drain_rate)
             ended = time.perf_counter()
             at_end = setup.backlog()
@@ -609,10 +649,14 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
                 time.sleep(0.25)
             took = time.perf_counter() - ended
             left = setup.backlog()
+            cpu_after = _cpu_seconds(groups, database)
         finally:
             for process in running:
                 _stop(process)
             _stop(app)
+        cpu = {"gunicorn": 0.0, "postgres": 0.0, **_cpu_used(cpu_before, cpu_after)}
+        texts = max(1, load["n"])
+        workers_cpu = sum(v for name, v in cpu.items() if name.startswith("worker"))
         verdict = "drained" if left == (0, 0) else f"NOT drained: {left} left"
         out.append(
             f"  {workers} worker(s): load {load['rps']:.1f}/s p99 {load['p99']:.1f} ms;"
@@ -623,6 +667,13 @@ def part_drain(args, env, setup, redis_url, instance: Path) -> list[str]:
                 if inbound_took is not None
                 else " inbound not all processed"
             )
+        )
+        out.append(
+            f"    CPU from the load's start to the end of the wait ({load['n'] / args.drain_rate + took:.0f} s"
+            f" wall, {os.cpu_count()} cores): workers {workers_cpu:.1f} s"
+            f" ({1000 * workers_cpu / texts:.1f} ms a text), gunicorn {cpu['gunicorn']:.1f} s"
+            f" ({1000 * cpu['gunicorn'] / texts:.1f} ms), PostgreSQL {cpu['postgres']:.1f} s"
+            f" ({1000 * cpu['postgres'] / texts:.1f} ms); load average {os.getloadavg()[0]:.1f}"
         )
     setup.reset_messages(redis_url)
     return out

@@ -97,7 +97,8 @@ def send_message(message_id: int, slot: int | None = None) -> str:
     app = current_app
     dispatcher = get_dispatcher()
     now = clock.now()
-    result = sender.send_message(
+    # The messages waiting behind this one for the same person follow in this job.
+    result = sender.send_line(
         db.session,
         message_id=message_id,
         now=now,
@@ -119,14 +120,15 @@ def send_message(message_id: int, slot: int | None = None) -> str:
         db.session.commit()
     if result.outcome == "throttled":
         # Run once, in the second reserved for it: no re-runs ahead of other work.
-        message = db.session.get(Message, message_id)
+        throttled = result.message_id if result.message_id is not None else message_id
+        message = db.session.get(Message, throttled)
         dispatcher.enqueue(
             send_message,
-            message_id,
+            throttled,
             result.slot,
             queue=URGENT if message.is_crisis else MESSAGES,
             at=datetime.fromtimestamp(result.slot, UTC),
-            job_id=f"send-message-{message_id}-slot-{result.slot}",
+            job_id=f"send-message-{throttled}-slot-{result.slot}",
             retry=sender.SEND_RETRY,
         )
     return result.outcome

@@ -76,15 +76,29 @@ class PeerworkWorkerMixin(BaseWorker):
     """
 
     max_connection_wait_time = 2.0
+    # RQ beats several times per job: whether Redis still knows this worker is
+    # asked at most this often (seconds), not on every beat (a round trip each).
+    registration_check_every = 5.0
+    _registration_checked = float("-inf")
+    # RQ's loop beats around every job (two round trips each) while its key
+    # lives `worker_ttl` + 60 s: a plain beat this soon after the last is skipped.
+    beat_every = 1.0
+    _last_plain_beat = float("-inf")
 
     def heartbeat(self, timeout: int | None = None, pipeline=None) -> None:
+        if pipeline is None and timeout is None:
+            if time.monotonic() - self._last_plain_beat < self.beat_every:
+                return
+            self._last_plain_beat = time.monotonic()
         if (
             pipeline is None
             and self.birth_date is not None
-            and not self.connection.exists(self.key)
+            and time.monotonic() - self._registration_checked >= self.registration_check_every
         ):
-            log.warning("worker registration lost (Redis restarted); registering again")
-            self.register_birth()
+            self._registration_checked = time.monotonic()
+            if not self.connection.exists(self.key):
+                log.warning("worker registration lost (Redis restarted); registering again")
+                self.register_birth()
         super().heartbeat(timeout, pipeline)
 
     def unsubscribe(self) -> None:

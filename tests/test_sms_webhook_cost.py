@@ -296,7 +296,7 @@ def test_a_forked_child_starts_with_an_empty_pool_and_the_parent_keeps_its_own(a
     assert engine.pool is pool_before
 
 
-def test_a_returning_texters_dialog_job_costs_eight_statements_and_locks_only_the_texter(
+def test_a_returning_texters_dialog_job_costs_seven_statements_and_locks_only_the_texter(
     client, program, session, monkeypatch, travel
 ):
     """The process_inbound job, which every returning text waits on (issue #17).
@@ -319,13 +319,12 @@ def test_a_returning_texters_dialog_job_costs_eight_statements_and_locks_only_th
         assert jobs_module.process_inbound(message_id) == 1
 
     # The texter, locked through the message; the program; its unprocessed
-    # texts; the claim (UPDATE processed_at); the texter's last_inbound_at
-    # (autoflushed); the open request; the reply's INSERT; after the commit,
-    # whether the reply waits behind an earlier one to the same texter.
+    # texts claimed (UPDATE processed_at ... RETURNING); the texter's
+    # last_inbound_at (autoflushed); the open request; the reply's INSERT; after
+    # the commit, whether the reply waits behind an earlier one to the same texter.
     assert _shape_of_job(counted) == [
         "SELECT texters",
         "SELECT programs",
-        "SELECT messages",
         "UPDATE messages",
         "UPDATE texters",
         "SELECT support_requests",

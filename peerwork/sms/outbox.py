@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, and_, event, exists, func, or_, select
+from sqlalchemy import Connection, event, func, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from peerwork.models import Message, Program, states
 from peerwork.queue import MESSAGES, URGENT
@@ -77,47 +77,72 @@ def queue_sms(
     session.add(message)
     session.flush()
     pending = session.info.setdefault(_PENDING_KEY, [])
-    pending.append((message.id, URGENT if is_crisis else MESSAGES))
+    pending.append((message.id, URGENT if is_crisis else MESSAGES, _line(message)))
     session.info[_DISPATCHER_KEY] = dispatcher
     return message
 
 
-def _waiting_in_line(session: Session, message_ids: list[int]) -> set[int]:
-    """Those of `message_ids` behind an earlier pending message to the same recipient.
+# The column that names the person at the end of each kind of line.
+_LINE_KEYS = {
+    "texter": Message.texter_id,
+    "peer": Message.peer_profile_id,
+    "contact": Message.contact_id,
+}
 
-    Asked after the commit, on a connection of its own: a message found
-    waiting here is woken by the earlier one's end (peerwork.sms.sender),
-    which is recorded after this read; one found free is enqueued now.
+
+def _line(message: Message) -> tuple[str, int] | None:
+    """The line this message waits in (recipient kind and id), or None (crisis: never waits)."""
+    column = _LINE_KEYS.get(message.recipient)
+    key = getattr(message, column.key) if column is not None else None
+    if message.is_crisis or key is None:
+        return None
+    return message.recipient, key
+
+
+def _waiting_in_line(session: Session, pending: list[tuple]) -> set[int]:
+    """Those of the `pending` messages behind an earlier pending message to the same recipient.
+
+    One statement: the first pending message of each line (by id, through the
+    line's own index, e.g. texter_id); a message is waiting if its line's
+    first is an earlier one. Asked after the commit, on a connection of its
+    own: a message found waiting here is woken by the earlier one's end
+    (peerwork.sms.sender), which is recorded after this read; one found free
+    is enqueued now.
     """
-    if not message_ids:
+    lines: dict[str, set[int]] = {}
+    for _message_id, _queue, line in pending:
+        if line is not None:
+            lines.setdefault(line[0], set()).add(line[1])
+    if not lines:
         return set()
-    earlier = aliased(Message)
-    same_recipient = or_(
-        and_(Message.recipient == "texter", earlier.texter_id == Message.texter_id),
-        and_(Message.recipient == "peer", earlier.peer_profile_id == Message.peer_profile_id),
-        and_(Message.recipient == "contact", earlier.contact_id == Message.contact_id),
-    )
-    query = select(Message.id).where(
-        Message.id.in_(message_ids),
-        Message.is_crisis.is_(False),
-        exists(
-            select(earlier.id).where(
-                earlier.direction == "outbound",
-                earlier.recipient == Message.recipient,
-                same_recipient,
-                earlier.id < Message.id,
-                earlier.status.in_(states.PENDING_DELIVERY),
-            )
-        ),
-    )
+    firsts = [
+        select(Message.recipient, column.label("key"), func.min(Message.id))
+        .where(
+            Message.direction == "outbound",
+            Message.recipient == kind,
+            column.in_(sorted(keys)),
+            Message.status.in_(states.PENDING_DELIVERY),
+        )
+        .group_by(Message.recipient, column)
+        for kind, keys in sorted(lines.items())
+        for column in (_LINE_KEYS[kind],)
+    ]
+    query = firsts[0] if len(firsts) == 1 else union_all(*firsts)
     bind = session.get_bind()
     try:
         if isinstance(bind, Connection):  # a session joined to an outer transaction
-            return set(bind.scalars(query))
-        with bind.connect() as connection:
-            return set(connection.scalars(query))
+            rows = bind.execute(query).all()
+        else:
+            with bind.connect() as connection:
+                rows = connection.execute(query).all()
     except SQLAlchemyError:
         return set()  # when in doubt, enqueue: a waiting job costs one quick run
+    first = {(kind, key): first_id for kind, key, first_id in rows}
+    return {
+        message_id
+        for message_id, _queue, line in pending
+        if line is not None and first.get(line, message_id) < message_id
+    }
 
 
 @event.listens_for(Session, "after_commit")
@@ -129,8 +154,8 @@ def _dispatch_after_commit(session: Session) -> None:
     # A burst to one person: only its head needs a job now; an enqueued job
     # for each of the others would only find it has to wait, while holding up
     # the sends to everyone else in the queue.
-    waiting = _waiting_in_line(session, [message_id for message_id, _ in pending])
-    for message_id, queue in pending:
+    waiting = _waiting_in_line(session, pending)
+    for message_id, queue, _line in pending:
         if message_id not in waiting:
             sender.enqueue_send(dispatcher, message_id, queue)
 

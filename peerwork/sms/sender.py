@@ -4,7 +4,9 @@ Order. SMS has no threads, so the messages to one recipient (a texter, a
 peer's phone, a contact) go out in the order they were written: by row id,
 one at a time. A message waits while an earlier one to the same recipient
 is still `queued` or `sending` (including one waiting for a retry); the
-earlier one's end (sent, reconciled, failed, cancelled) wakes the next. The
+earlier one's end (sent, reconciled, failed, cancelled) wakes the next: the
+same job sends it (`send_line`, up to LINE_BUDGET messages a job), or a job of
+its own takes it. The
 claim's conditional UPDATE re-checks "nothing earlier pending" in the same
 statement, so several workers cannot overtake each other; the outbox sweep
 wakes a line whose wake-up job was lost. Crisis messages never wait.
@@ -34,12 +36,13 @@ whose list lags further behind than that can cause a second copy).
 
 from __future__ import annotations
 
+import functools
 import logging
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 
 from rq import Retry
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, case, exists, false, null, select
 from sqlalchemy.orm import Session, aliased
 
 from peerwork.models import EscalationContact, Message, PeerProfile, Program, Texter, states
@@ -77,32 +80,112 @@ SLOT_GRACE = 5
 
 @dataclass(frozen=True)
 class SendResult:
-    # sent, reconciled, already, in_flight, waiting, cancelled, failed, throttled, missing
+    # sent, reconciled, already, in_flight, waiting, cancelled, failed, throttled, missing,
+    # retry (send_line: a message taken over from the line failed for now; a job of its own)
     outcome: str
     sid: str | None = None
     slot: int | None = None  # throttled: the second (epoch) reserved for this send
     # failed because the texter opted out at the carrier: the caller opts them out here too
     opted_out_texter_id: int | None = None
+    # ended, with wake=False: the next message in this recipient's line, now free to go
+    next_id: int | None = None
+    # send_line: the message this result is about (the last one it tried)
+    message_id: int | None = None
 
 
-def _recipient_phone(session: Session, message: Message) -> bytes | None:
-    """The recipient's encrypted phone, or None when they must not be texted."""
-    if message.recipient == "texter":
-        texter = session.get(Texter, message.texter_id) if message.texter_id else None
-        if texter is None or texter.opted_out:
-            return None
-        return texter.phone_encrypted
-    if message.recipient == "peer":
-        peer = (
-            session.get(PeerProfile, message.peer_profile_id) if message.peer_profile_id else None
+# An earlier message in the same line (built once: an alias proxies every column).
+_EARLIER = aliased(Message, name="earlier")
+
+
+def _waits_in_line():
+    """A column for a Message row: an earlier message to the same recipient is not done yet.
+
+    One EXISTS per kind of recipient, each through its own column (texter_id
+    has an index); the CASE evaluates only the one that applies.
+    """
+    earlier = _EARLIER
+
+    def earlier_pending(column):
+        return exists(
+            select(earlier.id).where(
+                earlier.recipient == Message.recipient,
+                getattr(earlier, column.key) == column,
+                earlier.direction == "outbound",
+                earlier.id < Message.id,
+                earlier.status.in_(states.PENDING_DELIVERY),
+            )
         )
-        if peer is None or not peer.sms_alerts:
-            return None
-        return peer.alert_phone_encrypted
-    if message.recipient == "contact":
-        contact = session.get(EscalationContact, message.contact_id) if message.contact_id else None
-        return contact.phone_encrypted if contact is not None else None
-    return None
+
+    return case(
+        (Message.is_crisis.is_(True), false()),  # crisis messages never wait
+        (Message.recipient == "texter", earlier_pending(Message.texter_id)),
+        (Message.recipient == "peer", earlier_pending(Message.peer_profile_id)),
+        (Message.recipient == "contact", earlier_pending(Message.contact_id)),
+        else_=false(),
+    )
+
+
+@dataclass(frozen=True)
+class _Number:
+    """What a send needs of its program: the number it goes from, and that number's limit."""
+
+    sms_number: str | None
+    messages_per_second: int
+
+
+@functools.cache
+def _load_statement():
+    """The SELECT `_load` runs (the same for every message: built once, compiled once).
+
+    Of the program and the recipient only columns are read, not objects: a
+    program or peer the caller's session holds keeps what it had loaded.
+    """
+    return (
+        select(
+            Message,
+            Program.sms_number,
+            Program.messages_per_second,
+            # The recipient's encrypted phone, or None when they must not be texted.
+            case(
+                (
+                    Message.recipient == "texter",
+                    case(
+                        (Texter.dialog_state == "opted_out", null()),
+                        else_=Texter.phone_encrypted,
+                    ),
+                ),
+                (
+                    Message.recipient == "peer",
+                    case(
+                        (PeerProfile.sms_alerts.is_(True), PeerProfile.alert_phone_encrypted),
+                        else_=null(),
+                    ),
+                ),
+                (Message.recipient == "contact", EscalationContact.phone_encrypted),
+                else_=null(),
+            ),
+            _waits_in_line(),
+        )
+        .join(Program, Program.id == Message.program_id)
+        .outerjoin(Texter, Texter.id == Message.texter_id)
+        .outerjoin(PeerProfile, PeerProfile.id == Message.peer_profile_id)
+        .outerjoin(EscalationContact, EscalationContact.id == Message.contact_id)
+        .where(Message.id == bindparam("message_id"))
+        .execution_options(populate_existing=True)
+    )
+
+
+def _load(session: Session, message_id: int):
+    """The message (fresh), its program's number, the recipient's encrypted phone, and
+    whether it must wait for an earlier one: one statement.
+
+    The phone is None when the recipient must not be texted (gone, opted out,
+    a peer without SMS alerts).
+    """
+    row = session.execute(_load_statement(), {"message_id": message_id}).first()
+    if row is None:
+        return None, None, None, False
+    return row[0], _Number(row[1], row[2]), row[3], bool(row[4])
 
 
 def _same_recipient(row, message: Message):
@@ -118,7 +201,7 @@ def _same_recipient(row, message: Message):
 
 def _earlier_pending(message: Message):
     """An EXISTS clause: an earlier message to the same recipient is not done yet."""
-    earlier = aliased(Message)
+    earlier = _EARLIER
     line = _same_recipient(earlier, message)
     if line is None or message.is_crisis:
         return None
@@ -132,10 +215,15 @@ def _earlier_pending(message: Message):
     )
 
 
-def wake_next(session: Session, *, message: Message, dispatcher) -> int | None:
-    """Enqueue the next message waiting for this recipient (after `message` ended); its id."""
+def wake_next(
+    session: Session, *, message: Message, dispatcher, enqueue: bool = True
+) -> int | None:
+    """Enqueue the next message waiting for this recipient (after `message` ended); its id.
+
+    With enqueue=False it is only found: the caller sends it next (`send_line`).
+    """
     line = _same_recipient(Message, message)
-    if line is None or dispatcher is None:
+    if line is None or (dispatcher is None and enqueue):
         return None
     head = session.execute(
         select(Message.id, Message.status, Message.is_crisis)
@@ -145,6 +233,8 @@ def wake_next(session: Session, *, message: Message, dispatcher) -> int | None:
     ).first()
     if head is None or head.status != "queued":
         return None  # nothing waits, or the head is in flight and will wake its successor
+    if not enqueue:
+        return head.id
     enqueue_send(
         dispatcher,
         head.id,
@@ -180,6 +270,7 @@ def send_message(
     status_callback: str | None = None,
     throttle=None,
     slot: int | None = None,
+    wake: bool = True,
 ) -> SendResult:
     """Send one queued outbound message exactly once, in its recipient's order (module notes).
 
@@ -187,25 +278,31 @@ def send_message(
     Raises TemporarySendError (after putting the row back to `queued`) so the
     job's retry policy can try again later. `slot` is the throttle second this
     send already holds (a job scheduled for it), honoured while it is current.
+    When the message ends, the next one in its recipient's line is enqueued;
+    with wake=False it is returned instead (`next_id`: `send_line` sends it).
     """
     # Fresh from the database: an earlier call in this session may have moved it.
-    message = session.get(Message, message_id, populate_existing=True)
+    message, program, encrypted, waiting = _load(session, message_id)
     if message is None or message.direction != "outbound":
         return SendResult("missing")
     if message.status == "sending":
         return SendResult("in_flight")
     if message.status != "queued":
         return SendResult("already", message.twilio_sid)
-    waits_for = _earlier_pending(message)
-    if waits_for is not None and session.scalar(select(waits_for)):
+    if waiting:
         return SendResult("waiting")  # the earlier message's end wakes this one
-    program = session.get(Program, message.program_id)
-    encrypted = _recipient_phone(session, message)
-    if encrypted is None or program is None or not program.sms_number:
+    # The claim asks again, in the same statement: several workers cannot overtake.
+    waits_for = _earlier_pending(message)
+
+    def ended(outcome: str, sid: str | None = None, **values) -> SendResult:
+        # Committed first: a message queued meanwhile either sees this end or is seen here.
+        following = wake_next(session, message=message, dispatcher=dispatcher, enqueue=wake)
+        return SendResult(outcome, sid, next_id=None if wake else following, **values)
+
+    if encrypted is None or not program.sms_number:
         _deliver(session, message_id, "cancelled", status_updated_at=now)
         session.commit()
-        wake_next(session, message=message, dispatcher=dispatcher)
-        return SendResult("cancelled")
+        return ended("cancelled")
     this_second = int(now.timestamp())
     # A job runs in the second it was scheduled for, or a little later when the
     # workers are busy: the second it holds went unused, so it still sends (a
@@ -254,8 +351,7 @@ def send_message(
                 _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
                 session.commit()
                 log.info("message %s given up: the provider could not be asked", message_id)
-                wake_next(session, message=message, dispatcher=dispatcher)
-                return SendResult("failed")
+                return ended("failed")
             _deliver(session, message_id, "queued", status_updated_at=now)
             session.commit()
             raise
@@ -270,8 +366,7 @@ def send_message(
             )
             session.commit()
             log.info("message %s was already accepted; recorded, not sent again", message_id)
-            wake_next(session, message=message, dispatcher=dispatcher)
-            return SendResult("reconciled", known_sid)
+            return ended("reconciled", known_sid)
     try:
         sid = transport.send(
             to=to_number, from_=from_number, body=body, status_callback=status_callback
@@ -282,24 +377,84 @@ def send_message(
             _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
             session.commit()
             log.info("message %s failed after %d attempts", message_id, MAX_ATTEMPTS)
-            wake_next(session, message=message, dispatcher=dispatcher)
-            return SendResult("failed")
+            return ended("failed")
         _deliver(session, message_id, "queued", status_updated_at=now)
         session.commit()
         raise
     except PermanentSendError as exc:
         _deliver(session, message_id, "failed", error_code=exc.code, status_updated_at=now)
         session.commit()
-        wake_next(session, message=message, dispatcher=dispatcher)
         log.info("message %s failed permanently (code %s)", message_id, exc.code)
         if exc.code == OPTED_OUT and message.recipient == "texter" and message.texter_id:
+            # The caller opts the texter out before anything else goes to them:
+            # the next in line gets a job of its own (it will find them opted out).
+            wake_next(session, message=message, dispatcher=dispatcher)
             return SendResult("failed", opted_out_texter_id=message.texter_id)
-        return SendResult("failed")
+        return ended("failed")
     # Record at once: until this commits, only step 2 of a later try can find the SID.
     _deliver(session, message_id, "sent", twilio_sid=sid, sent_at=now, status_updated_at=now)
     session.commit()
-    wake_next(session, message=message, dispatcher=dispatcher)
-    return SendResult("sent", sid)
+    return ended("sent", sid)
+
+
+# At most this many messages of one recipient's line go out in one job (`send_line`).
+LINE_BUDGET = 5
+
+
+def send_line(
+    session: Session,
+    *,
+    message_id: int,
+    dispatcher,
+    budget: int = LINE_BUDGET,
+    slot: int | None = None,
+    **kwargs,
+) -> SendResult:
+    """Send this message, then the ones waiting behind it for the same recipient (up to `budget`).
+
+    A line that built up while the workers were busy (a peer's burst, replies
+    queued behind a texter's earlier ones) goes out in one job instead of a
+    job per message, each waiting its turn behind every other recipient's
+    in the queue. Each message is still claimed, throttled and recorded on
+    its own (`send_message`); after `budget` the rest of the line gets a job
+    of its own, so one long line does not keep a worker from the others.
+    Returns the result of the last message tried (its id in `message_id`).
+    """
+    current = message_id
+    for n in range(budget):
+        last = n == budget - 1
+        try:
+            result = send_message(
+                session,
+                message_id=current,
+                dispatcher=dispatcher,
+                slot=slot,
+                wake=last,
+                **kwargs,
+            )
+        except TemporarySendError:
+            if current == message_id:
+                raise  # the job's own message: RQ's retry policy tries again
+            # A message this job took over from its line: a retry job of its own.
+            retry_later(dispatcher, session, current)
+            return SendResult("retry", message_id=current)
+        result = replace(result, message_id=current)
+        if result.next_id is None:
+            return result
+        current, slot = result.next_id, None
+    return result
+
+
+def retry_later(dispatcher, session: Session, message_id: int) -> None:
+    """A job that tries this message again after SEND_RETRY's first pause."""
+    message = session.get(Message, message_id)
+    enqueue_send(
+        dispatcher,
+        message_id,
+        URGENT if message is not None and message.is_crisis else MESSAGES,
+        job_id=f"send-message-{message_id}-retry-{message.attempts if message else 0}",
+        delay=timedelta(seconds=SEND_RETRY.intervals[0]),
+    )
 
 
 def status_callback_url(config) -> str | None:
@@ -308,12 +463,21 @@ def status_callback_url(config) -> str | None:
     return f"{base}/sms/status" if base else None
 
 
-def enqueue_send(dispatcher, message_id: int, queue: str = MESSAGES, *, job_id: str | None = None):
+def enqueue_send(
+    dispatcher,
+    message_id: int,
+    queue: str = MESSAGES,
+    *,
+    job_id: str | None = None,
+    delay: timedelta | None = None,
+):
     """Hand one queued message to RQ (idempotent: one waiting job per message and id)."""
+    later = {"delay": delay} if delay is not None else {}
     return dispatcher.enqueue(
         send_message,
         message_id,
         queue=queue,
         job_id=job_id or f"send-message-{message_id}",
         retry=SEND_RETRY,
+        **later,
     )

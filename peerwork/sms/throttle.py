@@ -64,8 +64,9 @@ class Throttle:
         second = int(clock.timestamp() if at is None else at)
         holder_key = f"{self.prefix}:throttle-held:{holder}"
         try:
-            slot = self.connection.eval(
-                _RESERVE, 2, self._base(number), holder_key, max(1, per_second), second, HORIZON
+            # EVALSHA (the script is sent once per Redis server, not with every send).
+            slot = self.connection.register_script(_RESERVE)(
+                keys=[self._base(number), holder_key], args=[max(1, per_second), second, HORIZON]
             )
         except redis.RedisError as exc:
             # Sending late is worse than sending a little fast: let it through.

@@ -367,26 +367,24 @@ def process_inbound(session: Session, *, message_id: int, now: datetime, dispatc
     if texter is None:
         return 0
     program = session.get(Program, texter.program_id)
-    pending = session.scalars(
-        select(Message)
-        .where(
-            Message.texter_id == texter.id,
-            Message.direction == "inbound",
-            Message.processed_at.is_(None),
-            Message.id <= message_id,
-        )
-        .order_by(Message.id)
-    ).all()
+    # Its texts not yet handled, up to this one, claimed at once (one statement).
+    pending = sorted(
+        session.scalars(
+            update(Message)
+            .where(
+                Message.texter_id == texter.id,
+                Message.direction == "inbound",
+                Message.processed_at.is_(None),
+                Message.id <= message_id,
+            )
+            .values(processed_at=now)
+            .returning(Message)
+            .execution_options(synchronize_session=False, populate_existing=True)
+        ).all(),
+        key=lambda item: item.id,
+    )
     handled = 0
     for item in pending:
-        claimed = session.execute(
-            update(Message)
-            .where(Message.id == item.id, Message.processed_at.is_(None))
-            .values(processed_at=now)
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not claimed:
-            continue
         if texter.last_inbound_at is None or texter.last_inbound_at < item.created_at:
             texter.last_inbound_at = item.created_at
         turn = Turn(
