@@ -26,7 +26,22 @@ Run by hand (never in the test suite); it starts everything it measures:
     python benchmarks/webhook.py ... --quick            # short rounds (about 3 minutes)
     python benchmarks/webhook.py ... --only closed,open # some parts only
 
-Measured 2026-11-30 on the shared 2-core development machine (PostgreSQL and
+Latest, 2026-11-30 05:00-05:30, main with h17c and h17d merged, the machine
+otherwise quiet (2 cores, PostgreSQL and Redis on the same host, gunicorn 5
+sync workers for both servers):
+
+| | load avg | result | target |
+|---|---|---|---|
+| closed loop, 20 clients, 5 x 10 s | 2.6-5.3 | bare 814-1,038 req/s (p99 25-34 ms); peerwork 355-437 req/s (p99 63-92 ms): 0.42, 0.42, 0.42, 0.44, 0.42 | >= 0.5x: NOT met |
+| the same, 3 x 10 s, a run before | 2.5-5.1 | 0.39, 0.43, 0.53 (median 0.43) | |
+| the same on main at 26db810 (before h17c/h17d), 03:45 | 0.4-4.5 | bare 1,206-1,322 req/s; peerwork 439-508 req/s: 0.41, 0.36, 0.36 | |
+| open loop 20/s + 50/s bursts, 30 s | 0.9-1.1 | peerwork p50 7.3 ms, p99 10.6 ms (bare p99 5.3 ms) | p99 < 100 ms: met |
+| first contact, 3 x 10 s per size | 1-4.4 | 210 / 268 / 228 req/s at 1k / 10k / 100k texters: +8.6% | within 10%: met |
+| 50/s for 60 s, then drain, 2 workers | 2.7 | inbound all processed 0.3 s after the load; every reply sent 3.2 s after (289 waiting at the end); CPU a text: workers 20.2 ms, gunicorn 5.8, PostgreSQL 8.9 | <= 10 s: met |
+| the same, 1 worker | 2.3 | inbound 0.3 s after; every reply 19.9 s after (1,746 waiting at the end) | |
+| the same on main at 26db810, 03:46 | 4 | 2 workers: inbound 0.6 s, replies 48.5 s after; 1 worker: inbound 0.8 s, replies 49.4 s | |
+
+Earlier, 2026-11-30 on the shared 2-core development machine (PostgreSQL and
 Redis on the same host, gunicorn 5 sync workers for both servers):
 
 | | load avg | result | target |
