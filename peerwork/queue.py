@@ -82,6 +82,7 @@ class Dispatcher:
         retry: Retry | None = None,
         timeout: int = 60,
         fresh: bool = False,
+        raise_when_down: bool = False,
     ):
         """Enqueue the entry point of `job`; return the RQ job, or None if Redis is down.
 
@@ -92,6 +93,8 @@ class Dispatcher:
         that id is not enqueued twice. `fresh`: no job can hold this id yet
         (it names a row this request just created), so the check is skipped
         and the job goes in one pipeline: one Redis round trip (the webhook's).
+        `raise_when_down`: a Redis outage raises instead (for a caller with no
+        sweep behind it, which must try again itself).
         """
         func = entry_point(job)
         q = self.queue(queue)
@@ -113,6 +116,8 @@ class Dispatcher:
                 return q.enqueue_in(delay, func, *args, **options)
             return q.enqueue(func, *args, **options)
         except redis.RedisError as exc:
+            if raise_when_down:
+                raise
             # The work is recorded in the database; a sweep will enqueue it again.
             log.warning("could not enqueue %s: %s (a sweep will retry)", func, type(exc).__name__)
             return None
@@ -129,9 +134,13 @@ class Dispatcher:
         """One run of a periodic job, unless one is already queued or running.
 
         Under its one fixed id (`periodic_job_id`), a periodic job never piles
-        up behind a slow or stopped worker.
+        up behind a slow or stopped worker. A Redis outage raises: the sweeps
+        are what re-enqueue lost work, so a lost sweep must not wait for its
+        next turn (30 s for the outbox's, a day for some).
         """
-        return self.enqueue(job, queue=queue, job_id=periodic_job_id(job), timeout=timeout)
+        return self.enqueue(
+            job, queue=queue, job_id=periodic_job_id(job), timeout=timeout, raise_when_down=True
+        )
 
     def _already_pending(self, job_id: str) -> bool:
         return job_pending(self.connection, job_id)

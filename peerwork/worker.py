@@ -52,6 +52,9 @@ class PeriodicJob(CronJob):
         self.prefix, self.queue = prefix, queue
 
     def enqueue(self, connection):
+        # A Redis outage raises out of RQ's loop before the run is marked done:
+        # `run_scheduler` starts the cron again once Redis answers, and a fresh
+        # cron runs every job at once, so no periodic run is lost to the outage.
         return Dispatcher(connection, self.prefix).enqueue_periodic(
             self.func, queue=self.queue, timeout=self.job_options["job_timeout"]
         )

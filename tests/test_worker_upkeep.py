@@ -76,3 +76,20 @@ def test_the_sweep_runs_before_a_backlog_of_outbound_messages(app, make, jobs):
     jobs.run(max_rounds=5)
     db.session.expire_all()
     assert {db.session.get(Message, i).status for i in ids} == {"sent"}
+
+
+def test_a_periodic_run_lost_to_a_redis_outage_is_not_marked_done(app):
+    """RQ's cron marks a run done after enqueueing it: an enqueue that Redis refused must
+    raise first, so the scheduler's restart (`run_scheduler`) runs it as soon as Redis is
+    back instead of an interval later (the outbox sweep re-sends what the outage dropped)."""
+    import pytest
+    import redis as redis_lib
+
+    from peerwork.scheduling import REDIS_DOWN
+
+    cron = build_cron(app)
+    cron.connection = redis_lib.Redis(host="127.0.0.1", port=1, socket_connect_timeout=0.2)
+    with pytest.raises(REDIS_DOWN):
+        cron.enqueue_jobs()
+    assert all(job.latest_enqueue_time is None for job in cron.get_jobs())
+    assert all(job.should_run() for job in cron.get_jobs())
