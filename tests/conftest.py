@@ -39,6 +39,7 @@ from peerwork.embedded_redis import EmbeddedRedis
 from peerwork.extensions import db, get_redis, set_service
 from peerwork.queue import Dispatcher
 from tests import factories
+from tests.sms_helpers import FakeTransport
 
 TEST_DATA_KEY = base64.urlsafe_b64encode(b"k" * 32).decode()
 TEST_SECRET = "test-secret-key-" + "x" * 32
@@ -63,6 +64,15 @@ def pytest_collection_modifyitems(config, items):
     if left_out:
         config.hook.pytest_deselected(items=left_out)
         items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+
+
+@pytest.fixture
+def transport(app):
+    """Sends go to a fake transport that records them (`tests.sms_helpers.FakeTransport`)."""
+    fake = FakeTransport()
+    set_service("sms_transport", fake, app)
+    yield fake
+    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 # -- backends ------------------------------------------------------------------

@@ -26,7 +26,7 @@ from peerwork.safety import escalation
 from peerwork.sms import texts
 from peerwork.texter.inbound import sweep_inbound
 from tests.helpers import RecordingDispatcher, add_escalation_contact, ask_for_peer
-from tests.sms_helpers import FakeTransport, Phone
+from tests.sms_helpers import Phone
 
 TEXTER_PHONE = "+17165550188"
 SUPERVISOR_PHONE = "+15855550111"
@@ -34,14 +34,6 @@ BACKUP_PHONE = "+15855550122"
 
 
 # -- the world -----------------------------------------------------------------
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 @pytest.fixture

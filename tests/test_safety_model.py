@@ -13,25 +13,17 @@ import sys
 import pytest
 from sqlalchemy import select
 
-from peerwork.extensions import db, get_vault, set_service
+from peerwork.extensions import db, get_vault
 from peerwork.models import Alert, EscalationContact, Message
 from peerwork.safety import detect, features, train
 from peerwork.safety import model as crisis_model
 from peerwork.safety.detect import assess
 from peerwork.sms import texts
-from tests.sms_helpers import FakeTransport, Phone
+from tests.sms_helpers import Phone
 from tests.test_safety_heldout import HELDOUT, load
 
 TEXTER_PHONE = "+17165550166"
 SUPERVISOR_PHONE = "+15855550133"
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 @pytest.fixture

@@ -4,22 +4,10 @@ from __future__ import annotations
 
 import base64
 
-import pytest
-
 from peerwork import create_app
-from peerwork.extensions import set_service
 from tests.helpers import add_escalation_contact
-from tests.sms_helpers import FakeTransport
 
 PHONE = "+17165550142"
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 def test_a_newcomer_texts_a_program_and_sees_the_replies(client, make, jobs, transport, caplog):

@@ -9,9 +9,9 @@ import time_machine
 from sqlalchemy import select
 
 from peerwork import clock
-from peerwork.extensions import get_dispatcher, set_service
+from peerwork.extensions import get_dispatcher
 from peerwork.models import Conversation, Message, Resource, SupportRequest, Topic
-from tests.sms_helpers import FakeTransport, Phone
+from tests.sms_helpers import Phone
 
 
 @pytest.fixture
@@ -79,14 +79,6 @@ def _connect(session, texter, peer):
     )
     session.commit()
     return conversation
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 def test_topic_by_keyword_and_by_free_text(make, client, jobs, session):

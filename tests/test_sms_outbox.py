@@ -7,24 +7,15 @@ from datetime import timedelta
 import pytest
 
 from peerwork import clock
-from peerwork.extensions import db, get_dispatcher, get_redis, get_vault, set_service
+from peerwork.extensions import db, get_dispatcher, get_redis, get_vault
 from peerwork.jobs import send_message as send_message_job
 from peerwork.models import Message, Texter
 from peerwork.sms import sender
 from peerwork.sms.outbox import queue_sms, sweep_outbox
 from peerwork.sms.throttle import Throttle
 from peerwork.sms.transport import PermanentSendError, TemporarySendError
-from tests.sms_helpers import FakeTransport
 
 NUMBER = "+17165550188"
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 @pytest.fixture

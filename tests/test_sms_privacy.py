@@ -5,16 +5,15 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from peerwork import clock
 from peerwork.conversations import peer_reply
 from peerwork.db import Base
-from peerwork.extensions import db, get_dispatcher, get_vault, set_service
+from peerwork.extensions import db, get_dispatcher, get_vault
 from peerwork.matching.offers import accept_offer
 from peerwork.models import Conversation, Offer, PeerProfile
-from tests.sms_helpers import FakeTransport, Phone, post_signed
+from tests.sms_helpers import Phone, post_signed
 
 TEXTER_PHONE = "+17165550123"
 PEER_PHONE = "+15855550177"
@@ -52,14 +51,6 @@ def _dump_every_table() -> str:
                         cells.append(str(value))
                 lines.append(f"{table.name}: " + " | ".join(cells))
     return "\n".join(lines)
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 def test_no_phone_number_in_clear_in_any_table_or_log(

@@ -5,25 +5,16 @@ from __future__ import annotations
 import functools
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select
 
 from peerwork import clock
-from peerwork.extensions import db, get_dispatcher, set_service
+from peerwork.extensions import db, get_dispatcher
 from peerwork.models import Offer
 from peerwork.sms import sender
 from peerwork.sms.outbox import queue_sms
 from tests.conftest import InProcessWorker
 from tests.scenarios.people import connect, drain
-from tests.sms_helpers import FakeTransport, Phone
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
+from tests.sms_helpers import Phone
 
 
 def _one_job(jobs) -> None:

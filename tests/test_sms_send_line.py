@@ -23,14 +23,6 @@ OTHER = "+17165550442"
 
 
 @pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
-
-
-@pytest.fixture
 def program(make):
     return make.program(name="Line Program", messages_per_second=30)
 

@@ -15,7 +15,7 @@ from peerwork.models import Message, Texter
 from peerwork.queue import Dispatcher
 from peerwork.sms.outbox import sweep_outbox
 from peerwork.texter.inbound import sweep_inbound
-from tests.sms_helpers import FakeTransport, Phone, new_sid, post_signed, sign, twiml_bodies
+from tests.sms_helpers import Phone, new_sid, post_signed, sign, twiml_bodies
 
 NUMBER = "+17165550123"
 
@@ -23,14 +23,6 @@ NUMBER = "+17165550123"
 @pytest.fixture
 def program(make):
     return make.program(name="Acme Peer Line", messages_per_second=30)
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from peerwork.extensions import db, get_dispatcher, set_service
+from peerwork.extensions import db, get_dispatcher
 from peerwork.matching import offers
 from peerwork.models import (
     Alert,
@@ -30,7 +30,6 @@ from peerwork.privacy import retention
 from peerwork.safety import escalation, supervision
 from peerwork.sms import segments, texts
 from tests.helpers import RecordingDispatcher, ask_for_peer, texter_says
-from tests.sms_helpers import FakeTransport
 
 TEXTER_PHONE = "+13125550163"
 NOTE = "Gently ask whether they are safe tonight, and mention the EAP line."
@@ -560,14 +559,6 @@ def test_an_alert_recorded_before_the_link_still_shows_on_its_conversation(
 
 
 # -- notes to the peer -------------------------------------------------------------------
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 def test_a_private_note_reaches_the_peer_live_and_never_the_texter(

@@ -9,7 +9,6 @@ from peerwork.extensions import set_service
 from peerwork.sms.transport import TwilioTransport
 from tests.fake_twilio import FakeTwilio
 from tests.helpers import add_escalation_contact
-from tests.sms_helpers import FakeTransport
 
 # Short enough that a test can make Twilio answer "too late" without waiting long.
 CLIENT_TIMEOUT = 0.5
@@ -30,14 +29,6 @@ def twilio(app):
         )
         yield fake
         app.extensions["peerwork"].pop("sms_transport", None)
-
-
-@pytest.fixture
-def transport(app):
-    fake = FakeTransport()
-    set_service("sms_transport", fake, app)
-    yield fake
-    app.extensions["peerwork"].pop("sms_transport", None)
 
 
 @pytest.fixture
