@@ -67,6 +67,17 @@ def match_keyword(turn: Turn) -> Keyword | None:
     return found
 
 
+def left_to_the_job(*, body: str, dialog_state: str, is_crisis: bool) -> bool:
+    """Would `immediate` answer nothing and change nothing for this text? (No ORM needed.)
+
+    True for a text that is not a keyword, not a crisis, from a texter past
+    their first contact: `immediate` returns False for it without touching a
+    row, so the webhook only stores it and the job does the rest. Checked on
+    the webhook's plain row before any ORM object is loaded (its fast path).
+    """
+    return dialog_state != "new" and not is_crisis and (not body or REGISTRY.match(body) is None)
+
+
 def immediate(turn: Turn) -> bool:
     """Answer what the webhook answers itself; True when nothing is left for the job."""
     found = match_keyword(turn)
