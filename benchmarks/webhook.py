@@ -26,7 +26,24 @@ Run by hand (never in the test suite); it starts everything it measures:
     python benchmarks/webhook.py ... --quick            # short rounds (about 3 minutes)
     python benchmarks/webhook.py ... --only closed,open # some parts only
 
-Latest, 2026-11-30 05:00-05:30, main with h17c and h17d merged, the machine
+Latest, 2026-11-30 07:00-07:30, after the fast path for a returning texter's
+ordinary text (one INSERT with no ORM object; see texter/inbound.py
+`_store_for_the_job`), on a slower 2-core machine than the rows below (AMD
+EPYC VM at 2.45 GHz: the bare endpoint's gunicorn workers used 2.8-3.4 ms of
+CPU a request here, 1.1-1.3 ms there), otherwise quiet:
+
+| | load avg | result | target |
+|---|---|---|---|
+| closed loop, 20 clients, 5 x 10 s | 4.9-5.7 | bare 377-410 req/s (p99 67-93 ms); peerwork 213-240 req/s (p99 109-140 ms): 0.56, 0.57, 0.54, 0.59, 0.61 (median 0.57) | >= 0.5x: met |
+| the same before the fast path, 3 x 10 s | 0.9-5.0 | bare 385-431 req/s; peerwork 174-177 req/s: 0.41, 0.45, 0.44 | |
+| CPU a request, closed loop (/proc), before -> after | | webhook workers 8.0-9.4 -> 5.9-6.8 ms (bare 2.8-3.4); PostgreSQL 1.1-1.2 -> 0.8-1.0 ms (bare 0.5-0.6) | |
+| open loop 20/s + 50/s bursts, 30 s | 2.4 | peerwork p50 9.9 ms, p99 14.4 ms (bare p99 10.1 ms) | p99 < 100 ms: met |
+| first contact (7 statements, was 6), 5 x 10 s and 3 x 10 s per size | 4.8-5.7 | 100.3 / 96.5 / 90.8 req/s at 1k / 10k / 100k: -9.5%; again: 104.9 / 100.9 / 109.0: +3.9% | within 10%: met (noise about 10%) |
+| 50/s for 60 s, then drain, 2 workers | 3.5 | every inbound text processed 1.1 s after the load (57 waiting at its end); every reply sent 31.8 s after (2,746 waiting at the end: the dialog jobs come first); CPU a text: workers 31.8 ms, gunicorn 7.2, PostgreSQL 9.8 (2.4 cores' worth at 50/s on 2 cores) | inbound <= 10 s: met; replies: not within 10 s on this machine |
+| the same, 1 worker | 1.6 | inbound 31.3 s after; every reply 103.6 s after | |
+| profile part (cProfile, in-process) | 1.2 | returning texter 2 statements, 13.5 ms (was 18.4 on this machine); first contact 7, 26.4 ms; process_inbound 7, 35.5 ms; send 4, 22.8 ms | |
+
+Earlier, 2026-11-30 05:00-05:30, main with h17c and h17d merged, the machine
 otherwise quiet (2 cores, PostgreSQL and Redis on the same host, gunicorn 5
 sync workers for both servers):
 
