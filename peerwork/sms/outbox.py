@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, event, func, select, union_all
+from sqlalchemy import Connection, bindparam, event, func, select, union_all
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -83,11 +83,7 @@ def queue_sms(
 
 
 # The column that names the person at the end of each kind of line.
-_LINE_KEYS = {
-    "texter": Message.texter_id,
-    "peer": Message.peer_profile_id,
-    "contact": Message.contact_id,
-}
+_LINE_KEYS = sender.LINE_KEYS
 
 
 def _line(message: Message) -> tuple[str, int] | None:
@@ -97,6 +93,32 @@ def _line(message: Message) -> tuple[str, int] | None:
     if message.is_crisis or key is None:
         return None
     return message.recipient, key
+
+
+_FIRSTS: dict = {}  # recipient kinds -> the statement `_waiting_in_line` runs
+
+
+def _firsts_of_lines(kinds: tuple[str, ...]):
+    """The first pending message of each line of these kinds (keys bound at run time).
+
+    Built once per set of kinds: asked after every commit that queued a text.
+    """
+    query = _FIRSTS.get(kinds)
+    if query is None:
+        firsts = [
+            select(Message.recipient, column.label("key"), func.min(Message.id))
+            .where(
+                Message.direction == "outbound",
+                Message.recipient == kind,
+                column.in_(bindparam(f"line_keys_{kind}", expanding=True)),
+                Message.status.in_(states.PENDING_DELIVERY),
+            )
+            .group_by(Message.recipient, column)
+            for kind in kinds
+            for column in (_LINE_KEYS[kind],)
+        ]
+        query = _FIRSTS[kinds] = firsts[0] if len(firsts) == 1 else union_all(*firsts)
+    return query
 
 
 def _waiting_in_line(session: Session, pending: list[tuple]) -> set[int]:
@@ -115,26 +137,16 @@ def _waiting_in_line(session: Session, pending: list[tuple]) -> set[int]:
             lines.setdefault(line[0], set()).add(line[1])
     if not lines:
         return set()
-    firsts = [
-        select(Message.recipient, column.label("key"), func.min(Message.id))
-        .where(
-            Message.direction == "outbound",
-            Message.recipient == kind,
-            column.in_(sorted(keys)),
-            Message.status.in_(states.PENDING_DELIVERY),
-        )
-        .group_by(Message.recipient, column)
-        for kind, keys in sorted(lines.items())
-        for column in (_LINE_KEYS[kind],)
-    ]
-    query = firsts[0] if len(firsts) == 1 else union_all(*firsts)
+    kinds = tuple(sorted(lines))
+    query = _firsts_of_lines(kinds)
+    params = {f"line_keys_{kind}": sorted(lines[kind]) for kind in kinds}
     bind = session.get_bind()
     try:
         if isinstance(bind, Connection):  # a session joined to an outer transaction
-            rows = bind.execute(query).all()
+            rows = bind.execute(query, params).all()
         else:
             with bind.connect() as connection:
-                rows = connection.execute(query).all()
+                rows = connection.execute(query, params).all()
     except SQLAlchemyError:
         return set()  # when in doubt, enqueue: a waiting job costs one quick run
     first = {(kind, key): first_id for kind, key, first_id in rows}

@@ -215,6 +215,33 @@ def _earlier_pending(message: Message):
     )
 
 
+# The column that names the person at the end of each kind of line (recipient kind).
+LINE_KEYS = {
+    "texter": Message.texter_id,
+    "peer": Message.peer_profile_id,
+    "contact": Message.contact_id,
+}
+_HEADS: dict = {}  # recipient kind -> the statement `wake_next` runs
+
+
+def _head_of_line(kind: str):
+    """The first message not yet handed over for good to one recipient (built once a kind)."""
+    query = _HEADS.get(kind)
+    if query is None:
+        query = _HEADS[kind] = (
+            select(Message.id, Message.status, Message.is_crisis)
+            .where(
+                Message.recipient == kind,
+                LINE_KEYS[kind] == bindparam("line_key"),
+                Message.direction == "outbound",
+                Message.status.in_(states.PENDING_DELIVERY),
+            )
+            .order_by(Message.id)
+            .limit(1)
+        )
+    return query
+
+
 def wake_next(
     session: Session, *, message: Message, dispatcher, enqueue: bool = True
 ) -> int | None:
@@ -222,15 +249,11 @@ def wake_next(
 
     With enqueue=False it is only found: the caller sends it next (`send_line`).
     """
-    line = _same_recipient(Message, message)
-    if line is None or (dispatcher is None and enqueue):
+    line = LINE_KEYS.get(message.recipient)
+    key = getattr(message, line.key) if line is not None else None
+    if key is None or (dispatcher is None and enqueue):
         return None
-    head = session.execute(
-        select(Message.id, Message.status, Message.is_crisis)
-        .where(line, Message.direction == "outbound", Message.status.in_(states.PENDING_DELIVERY))
-        .order_by(Message.id)
-        .limit(1)
-    ).first()
+    head = session.execute(_head_of_line(message.recipient), {"line_key": key}).first()
     if head is None or head.status != "queued":
         return None  # nothing waits, or the head is in flight and will wake its successor
     if not enqueue:

@@ -490,33 +490,41 @@ def receive(
 # -- the job's half --------------------------------------------------------------------
 
 
+# The job's two statements, built once (bound parameters; see `_PROGRAM_AND_TEXTER`).
+_LOCK_TEXTER = (
+    select(Texter)
+    .join(Message, Message.texter_id == Texter.id)
+    .where(Message.id == bindparam("message_id"), Message.direction == "inbound")
+    .with_for_update(of=Texter)
+    .execution_options(populate_existing=True)
+)
+_CLAIM_PENDING = (
+    update(Message)
+    .where(
+        Message.texter_id == bindparam("claiming_texter_id"),
+        Message.direction == "inbound",
+        Message.processed_at.is_(None),
+        Message.id <= bindparam("up_to"),
+    )
+    .values(processed_at=bindparam("claimed_at", type_=Message.processed_at.type))
+    .returning(Message)
+    .execution_options(synchronize_session=False, populate_existing=True)
+)
+
+
 def process_inbound(session: Session, *, message_id: int, now: datetime, dispatcher) -> int:
     """Run the dialog for this message and any earlier unprocessed ones of its texter, in order."""
     # One texter's messages are handled one at a time, oldest first: the
     # texter's row is locked, found through the message (one statement).
-    texter = session.scalar(
-        select(Texter)
-        .join(Message, Message.texter_id == Texter.id)
-        .where(Message.id == message_id, Message.direction == "inbound")
-        .with_for_update(of=Texter)
-        .execution_options(populate_existing=True)
-    )
+    texter = session.scalar(_LOCK_TEXTER, {"message_id": message_id})
     if texter is None:
         return 0
     program = session.get(Program, texter.program_id)
     # Its texts not yet handled, up to this one, claimed at once (one statement).
     pending = sorted(
         session.scalars(
-            update(Message)
-            .where(
-                Message.texter_id == texter.id,
-                Message.direction == "inbound",
-                Message.processed_at.is_(None),
-                Message.id <= message_id,
-            )
-            .values(processed_at=now)
-            .returning(Message)
-            .execution_options(synchronize_session=False, populate_existing=True)
+            _CLAIM_PENDING,
+            {"claiming_texter_id": texter.id, "up_to": message_id, "claimed_at": now},
         ).all(),
         key=lambda item: item.id,
     )

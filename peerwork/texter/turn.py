@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from peerwork import hours, languages
@@ -312,13 +312,15 @@ def active_conversation(turn: Turn) -> Conversation | None:
     )
 
 
+# Built once (a bound parameter): asked on every text of a waiting texter.
+_OPEN_REQUEST = select(SupportRequest).where(
+    SupportRequest.texter_id == bindparam("texter_id"),
+    SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
+)
+
+
 def open_request_of(turn: Turn) -> SupportRequest | None:
-    return turn.session.scalar(
-        select(SupportRequest).where(
-            SupportRequest.texter_id == turn.texter.id,
-            SupportRequest.state.in_(states.OPEN_REQUEST_STATES),
-        )
-    )
+    return turn.session.scalar(_OPEN_REQUEST, {"texter_id": turn.texter.id})
 
 
 def relay(turn: Turn) -> None:
