@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from peerwork.models import Message, states
 
@@ -158,3 +158,34 @@ def test_the_orm_object_follows_a_move_by_default(make, session, now):
     )
 
     assert message.status == "sent"  # synchronize_session="fetch": the session sees it
+
+
+def test_a_named_shape_is_built_once_and_binds_its_condition_on_each_call(make, session, now):
+    first = _outbound(make, session, now)
+    second = _outbound(make, session, now)
+    only_if = (Message.body == bindparam("wanted_body"),)
+
+    def claim(message, wanted):
+        return states.transition(
+            session,
+            Message,
+            message.id,
+            states.DELIVERY,
+            "sending",
+            attr="status",
+            synchronize_session=False,
+            where=only_if,
+            shape="by-body",
+            params={"wanted_body": wanted},
+            attempts=Message.attempts + 1,
+            status_updated_at=now,
+        )
+
+    assert claim(first, "Thanks for reaching out.") == 1
+    assert claim(second, "Some other words") == 0  # its own value, not the first call's
+    assert claim(second, "Thanks for reaching out.") == 1
+    assert claim(second, "Thanks for reaching out.") == 0  # sending -> sending: not a move
+    attempts = session.scalars(
+        select(Message.attempts).where(Message.id.in_((first.id, second.id))).order_by(Message.id)
+    ).all()
+    assert attempts == [1, 1]

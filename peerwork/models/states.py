@@ -176,6 +176,8 @@ def transition(
     where: Iterable = (),
     synchronize_session: str | bool = "fetch",
     returning=None,
+    shape=None,
+    params: dict | None = None,
     **values,
 ):
     """Move a row (or, with `row_id` None, every row matching `where`) to `new`.
@@ -184,20 +186,26 @@ def transition(
     `new` move, with `values` set alongside. Returns how many rows moved
     (0: already moved by someone else, or not a legal move); with `returning`
     (a column), the moved rows' values of that column instead.
+
+    The usual move (one row by id, plain values) runs a statement built once
+    per shape, so SQLAlchemy neither rebuilds it nor recomputes its cache key
+    on every call (a fifth of a worker's CPU went to building statements).
+    A caller whose `where` or SQL-expression values are the same on every call
+    (their variable parts bound parameters, given in `params`) names them
+    with a hashable `shape` to have its statement built once too.
     """
-    if row_id is not None and not where and returning is None and _all_plain(values):
-        # The usual move (one row by id, plain values): a statement built once
-        # per shape, so SQLAlchemy neither rebuilds it nor recomputes its cache
-        # key on every call (a fifth of a worker's CPU went to building statements).
-        shape = (model, attr, machine.name, new, synchronize_session, tuple(sorted(values)))
-        statement = _TRANSITIONS.get(shape)
-        if statement is None:
-            statement = _TRANSITIONS[shape] = _transition_statement(
-                model, attr, machine, new, synchronize_session, sorted(values)
-            )
-        params = {f"transition_{key}": value for key, value in values.items()}
-        params["transition_row_id"] = row_id
-        return session.execute(statement, params).rowcount
+    if row_id is not None and returning is None and (shape is not None or not where):
+        plain = {k: v for k, v in values.items() if _is_plain(v)}
+        if shape is not None or len(plain) == len(values):
+            key = (model, attr, machine.name, new, synchronize_session, shape, tuple(sorted(plain)))
+            statement = _TRANSITIONS.get(key)
+            if statement is None:
+                statement = _TRANSITIONS[key] = _transition_statement(
+                    model, attr, machine, new, synchronize_session, where, values
+                )
+            bound = {f"transition_{name}": value for name, value in plain.items()}
+            bound["transition_row_id"] = row_id
+            return session.execute(statement, {**(params or {}), **bound}).rowcount
     column = getattr(model, attr)
     statement = update(model).where(column.in_(machine.sources(new)), *where)
     if row_id is not None:
@@ -213,27 +221,28 @@ def transition(
 _TRANSITIONS: dict = {}  # shape -> UPDATE statement with bound parameters
 
 
-def _all_plain(values: dict) -> bool:
-    """Only plain values (no SQL expression such as `Message.attempts + 1`)?"""
-    return not any(
-        isinstance(value, ClauseElement) or hasattr(value, "__clause_element__")
-        for value in values.values()
-    )
+def _is_plain(value) -> bool:
+    """A plain value, not an SQL expression (such as `Message.attempts + 1`)?"""
+    return not (isinstance(value, ClauseElement) or hasattr(value, "__clause_element__"))
 
 
-def _transition_statement(model, attr, machine, new, synchronize_session, keys):
+def _transition_statement(model, attr, machine, new, synchronize_session, where, values):
+    """The UPDATE for one shape: plain values become bound parameters, expressions stay."""
     return (
         update(model)
         .where(
             getattr(model, attr).in_(machine.sources(new)),
             model.id == bindparam("transition_row_id"),
+            *where,
         )
         .values(
             {
                 attr: new,
                 **{
-                    key: bindparam(f"transition_{key}", type_=getattr(model, key).type)
-                    for key in keys
+                    name: bindparam(f"transition_{name}", type_=getattr(model, name).type)
+                    if _is_plain(value)
+                    else value
+                    for name, value in values.items()
                 },
             }
         )

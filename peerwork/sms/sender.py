@@ -188,31 +188,33 @@ def _load(session: Session, message_id: int):
     return row[0], _Number(row[1], row[2]), row[3], bool(row[4])
 
 
-def _same_recipient(row, message: Message):
-    """SQL conditions: `row` (Message or an alias) goes to the same recipient as `message`."""
-    if message.recipient == "texter" and message.texter_id is not None:
-        return (row.recipient == "texter") & (row.texter_id == message.texter_id)
-    if message.recipient == "peer" and message.peer_profile_id is not None:
-        return (row.recipient == "peer") & (row.peer_profile_id == message.peer_profile_id)
-    if message.recipient == "contact" and message.contact_id is not None:
-        return (row.recipient == "contact") & (row.contact_id == message.contact_id)
-    return None
+_NONE_EARLIER: dict = {}  # recipient kind -> the claim's NOT EXISTS clause
 
 
-def _earlier_pending(message: Message):
-    """An EXISTS clause: an earlier message to the same recipient is not done yet."""
-    earlier = _EARLIER
-    line = _same_recipient(earlier, message)
-    if line is None or message.is_crisis:
+def _none_earlier_pending(message: Message) -> tuple | None:
+    """A NOT EXISTS clause and its values: no earlier message to the same recipient is pending.
+
+    None when the message waits for nobody (a crisis message, or no line). The
+    clause is built once per kind of recipient, its values bound (the claim's
+    statement is then built once too: `states.transition` with a `shape`).
+    """
+    column = LINE_KEYS.get(message.recipient)
+    key = getattr(message, column.key) if column is not None else None
+    if key is None or message.is_crisis:
         return None
-    return exists(
-        select(earlier.id).where(
-            line,
-            earlier.direction == "outbound",
-            earlier.id < message.id,
-            earlier.status.in_(states.PENDING_DELIVERY),
+    clause = _NONE_EARLIER.get(message.recipient)
+    if clause is None:
+        earlier = _EARLIER
+        clause = _NONE_EARLIER[message.recipient] = ~exists(
+            select(earlier.id).where(
+                earlier.recipient == message.recipient,
+                getattr(earlier, column.key) == bindparam("earlier_line_key"),
+                earlier.direction == "outbound",
+                earlier.id < bindparam("earlier_than"),
+                earlier.status.in_(states.PENDING_DELIVERY),
+            )
         )
-    )
+    return clause, {"earlier_line_key": key, "earlier_than": message.id}
 
 
 # The column that names the person at the end of each kind of line (recipient kind).
@@ -315,7 +317,7 @@ def send_message(
     if waiting:
         return SendResult("waiting")  # the earlier message's end wakes this one
     # The claim asks again, in the same statement: several workers cannot overtake.
-    waits_for = _earlier_pending(message)
+    none_earlier = _none_earlier_pending(message)
 
     def ended(outcome: str, sid: str | None = None, **values) -> SendResult:
         # Committed first: a message queued meanwhile either sees this end or is seen here.
@@ -347,7 +349,9 @@ def send_message(
             session,
             message_id,
             "sending",
-            where=() if waits_for is None else (~waits_for,),
+            where=() if none_earlier is None else (none_earlier[0],),
+            shape=("claim", None if none_earlier is None else message.recipient),
+            params=None if none_earlier is None else none_earlier[1],
             attempts=Message.attempts + 1,
             status_updated_at=now,
         )
