@@ -41,6 +41,9 @@ CPU a request here, 1.1-1.3 ms there), otherwise quiet:
 | first contact (7 statements, was 6), 5 x 10 s and 3 x 10 s per size | 4.8-5.7 | 100.3 / 96.5 / 90.8 req/s at 1k / 10k / 100k: -9.5%; again: 104.9 / 100.9 / 109.0: +3.9% | within 10%: met (noise about 10%) |
 | 50/s for 60 s, then drain, 2 workers | 3.5 | every inbound text processed 1.1 s after the load (57 waiting at its end); every reply sent 31.8 s after (2,746 waiting at the end: the dialog jobs come first); CPU a text: workers 31.8 ms, gunicorn 7.2, PostgreSQL 9.8 (2.4 cores' worth at 50/s on 2 cores) | inbound <= 10 s: met; replies: not within 10 s on this machine |
 | the same, 1 worker | 1.6 | inbound 31.3 s after; every reply 103.6 s after | |
+| the same, 2 workers, after the worker's hot statements were built once (11bc076, d5e7a15): two runs | 2.5, 3.2 | inbound 0.3 s after both times; every reply 8.1 s and 18.8 s after (730 and 1,769 waiting at the end); CPU a text: workers 22.1 and 26.4 ms, gunicorn 6.0 and 7.2, PostgreSQL 8.6 and 9.6 | replies <= 10 s: once in two |
+| the same, 1 worker, after | 1.3 | inbound 8.7 s after (was 31.3); every reply 56.0 s after (was 103.6) | |
+| workers part, 600 stored texts, 2 workers: before (2d758ca) / after, alternating | 1-2.5 | 37.1, 34.7, 40.5 texts/s / 40.5, 38.3, 47.3, 42.1 texts/s | |
 | profile part (cProfile, in-process) | 1.2 | returning texter 2 statements, 13.5 ms (was 18.4 on this machine); first contact 7, 26.4 ms; process_inbound 7, 35.5 ms; send 4, 22.8 ms | |
 
 Earlier, 2026-11-30 05:00-05:30, main with h17c and h17d merged, the machine
@@ -559,6 +562,11 @@ class Setup:
             return inbound, outbound
 
     def reset_messages(self, redis_url: str) -> None:
+        # Workers may still be on the warm-up's texts: let them finish first (the
+        # UPDATE of every texter below would otherwise deadlock with their row locks).
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and self.backlog() != (0, 0):
+            time.sleep(0.25)
         with self.app.app_context():
             db.session.execute(text("DELETE FROM messages"))
             db.session.execute(text("DELETE FROM bench_inbound"))
