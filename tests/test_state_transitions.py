@@ -40,17 +40,27 @@ def _status(session, message_id):
     ).one()
 
 
-def test_a_legal_move_sets_the_state_and_its_values(make, session, now):
-    message = _outbound(make, session, now, status="sending")
-
-    moved = states.transition(
+def _move(session, message, new, **options):
+    """Move an outbound message along the delivery machine (not synchronized with the session)."""
+    return states.transition(
         session,
         Message,
         message.id,
         states.DELIVERY,
-        "sent",
+        new,
         attr="status",
         synchronize_session=False,
+        **options,
+    )
+
+
+def test_a_legal_move_sets_the_state_and_its_values(make, session, now):
+    message = _outbound(make, session, now, status="sending")
+
+    moved = _move(
+        session,
+        message,
+        "sent",
         twilio_sid="SM" + "a" * 32,
         sent_at=now,
     )
@@ -62,14 +72,10 @@ def test_a_legal_move_sets_the_state_and_its_values(make, session, now):
 def test_an_illegal_move_changes_nothing(make, session, now):
     message = _outbound(make, session, now, status="delivered")
 
-    moved = states.transition(
+    moved = _move(
         session,
-        Message,
-        message.id,
-        states.DELIVERY,
+        message,
         "sending",
-        attr="status",
-        synchronize_session=False,
         sent_at=now,
     )
 
@@ -84,14 +90,10 @@ def test_the_same_shape_with_other_values_and_rows_moves_each_its_own(make, sess
 
     for message, sid, at in ((first, "SM" + "1" * 32, now), (second, "SM" + "2" * 32, later)):
         assert (
-            states.transition(
+            _move(
                 session,
-                Message,
-                message.id,
-                states.DELIVERY,
+                message,
                 "sent",
-                attr="status",
-                synchronize_session=False,
                 twilio_sid=sid,
                 sent_at=at,
             )
@@ -105,27 +107,19 @@ def test_the_same_shape_with_other_values_and_rows_moves_each_its_own(make, sess
 def test_a_failed_move_keeps_its_error_code_and_a_none_value_is_written(make, session, now):
     message = _outbound(make, session, now, status="sending")
 
-    states.transition(
+    _move(
         session,
-        Message,
-        message.id,
-        states.DELIVERY,
+        message,
         "failed",
-        attr="status",
-        synchronize_session=False,
         error_code=30007,
     )
     assert _status(session, message.id).error_code == 30007
 
     queued = _outbound(make, session, now, status="sending")
-    states.transition(
+    _move(
         session,
-        Message,
-        queued.id,
-        states.DELIVERY,
+        queued,
         "queued",
-        attr="status",
-        synchronize_session=False,
         error_code=None,
     )
     assert tuple(_status(session, queued.id)) == ("queued", None, None, None)
@@ -134,14 +128,10 @@ def test_a_failed_move_keeps_its_error_code_and_a_none_value_is_written(make, se
 def test_a_move_with_an_expression_or_extra_condition_still_works(make, session, now):
     message = _outbound(make, session, now)
 
-    moved = states.transition(
+    moved = _move(
         session,
-        Message,
-        message.id,
-        states.DELIVERY,
+        message,
         "sending",
-        attr="status",
-        synchronize_session=False,
         where=(Message.body.is_not(None),),
         attempts=Message.attempts + 1,
     )
@@ -166,14 +156,10 @@ def test_a_named_shape_is_built_once_and_binds_its_condition_on_each_call(make, 
     only_if = (Message.body == bindparam("wanted_body"),)
 
     def claim(message, wanted):
-        return states.transition(
+        return _move(
             session,
-            Message,
-            message.id,
-            states.DELIVERY,
+            message,
             "sending",
-            attr="status",
-            synchronize_session=False,
             where=only_if,
             shape="by-body",
             params={"wanted_body": wanted},
